@@ -1,0 +1,47 @@
+# Tandem: `make run` serves on the embedded default; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+WIDGET_SOURCES := $(shell find widget/src -name '*.js' 2>/dev/null) widget/build.mjs
+
+.PHONY: install widget run test lint format bench clean
+
+install: $(STAMP) widget
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned: an unpinned torch pulled in by sentence-transformers means GBs of CUDA.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[assist,dev]'
+	touch $(STAMP)
+
+widget/node_modules/.package-lock.json: widget/package.json widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund --loglevel=error
+
+widget/dist/widget.js: widget/node_modules/.package-lock.json $(WIDGET_SOURCES)
+	cd widget && node build.mjs
+
+widget: widget/dist/widget.js
+
+run: install
+	$(BIN)/tandem db upgrade
+	$(BIN)/tandem serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check server assist tests bench
+	$(BIN)/ruff format --check server assist tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format server assist tests bench
+	$(BIN)/ruff check --fix server assist tests bench
+
+test: install lint
+	HF_HUB_OFFLINE=1 $(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) widget/node_modules widget/dist

@@ -1,0 +1,1 @@
+"""Agent assist: knowledge base, embeddings and retrieval (see docs/assist.md)."""

@@ -1,0 +1,117 @@
+"""The application: aiohttp for HTTP, python-socketio for live chat, one database behind both."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+import socketio
+from aiohttp import web
+
+from server.auth.visitor_tokens import VisitorTokens
+from server.chat.agent_ns import AgentNamespace
+from server.chat.background import Background
+from server.chat.broadcast import Broadcaster
+from server.chat.context import ChatContext
+from server.chat.delivery import Delivery
+from server.chat.grace import GraceTimers
+from server.chat.locks import ConversationLocks
+from server.chat.presence import LocalPresence
+from server.chat.routing import Router
+from server.chat.stores import Stores
+from server.chat.visitor_ns import VisitorNamespace
+from server.db.engine import open_engine
+from server.db.migrate import upgrade
+from server.metrics import Metrics
+from server.settings import Settings
+from server.web import admin, api, health
+from server.web.http import api_errors
+from server.web.keys import CHAT, ENGINE, SETTINGS
+from server.web.origins import OriginPolicy, origin_middleware
+from server.web.pages import add_page_routes
+
+log = logging.getLogger("tandem.app")
+
+DEMO_EMAIL = "demo@tandem.local"
+SIO = web.AppKey("sio", socketio.AsyncServer)
+ORIGINS = web.AppKey("origins", OriginPolicy)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the app; the database and chat services open in its cleanup context."""
+    origins = OriginPolicy([settings.public_origin], settings.allowed_origins)
+    app = web.Application(middlewares=[api_errors, origin_middleware(origins)])
+    app[SETTINGS] = settings
+    app[ORIGINS] = origins
+    # Origins are checked per namespace (with a clear error code), so Engine.IO lets all through.
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
+    )
+    sio.attach(app)
+    app[SIO] = sio
+    app.add_routes(health.routes)
+    app.add_routes(api.routes)
+    app.add_routes(admin.routes)
+    add_page_routes(app)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_chat)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = open_engine(app[SETTINGS].database_url)
+    await upgrade(engine)
+    app[ENGINE] = engine
+    yield
+    await engine.dispose()
+
+
+async def _chat(app: web.Application) -> AsyncIterator[None]:
+    settings, sio = app[SETTINGS], app[SIO]
+    stores = Stores.open(app[ENGINE], settings.session_days * 86400)
+    presence = LocalPresence()
+    metrics = Metrics()
+    background = Background()
+    locks = ConversationLocks()
+    broadcaster = Broadcaster(sio, stores, presence)
+    router = Router(stores, presence, broadcaster, locks, metrics, background)
+    chat = ChatContext(
+        settings=settings,
+        stores=stores,
+        presence=presence,
+        broadcaster=broadcaster,
+        router=router,
+        delivery=Delivery(stores, broadcaster, locks, metrics),
+        grace=GraceTimers(settings.agent_grace_seconds, stores, presence, router, background),
+        tokens=VisitorTokens(settings.secret_key),
+        origins=app[ORIGINS],
+        metrics=metrics,
+        background=background,
+    )
+    app[CHAT] = chat
+    app[ORIGINS].set_admin_origins((await stores.settings.widget()).allowed_origins)
+    sio.register_namespace(VisitorNamespace(chat))
+    sio.register_namespace(AgentNamespace(chat))
+    await ensure_demo_agent(chat)
+    await chat.grace.start_for_absent()
+    metrics.queue_length.set(len(await stores.conversations.queued()))
+    log.info("Tandem serving on http://%s:%s", settings.host, settings.port)
+    yield
+    await background.close()
+
+
+async def ensure_demo_agent(chat: ChatContext) -> None:
+    """On first start (no agents at all) create an admin to sign in with, and say how."""
+    if await chat.stores.agents.count() > 0:
+        return
+    password = secrets.token_urlsafe(12)
+    await chat.stores.agents.add(
+        DEMO_EMAIL, "Demo Admin", password, role="admin", capacity=chat.settings.default_capacity
+    )
+    url = f"{chat.settings.public_origin}/console"
+    # Printed, not logged: logs never carry passwords. Shown once; change it in /admin.
+    print(
+        f"\nDemo admin created. Sign in at {url}\n  email:    {DEMO_EMAIL}\n  password: {password}\n",
+        flush=True,
+    )

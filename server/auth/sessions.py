@@ -1,0 +1,65 @@
+"""Agent sign-in sessions: random tokens, stored hashed, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.db.schema import agents, sessions
+from server.store.models import Agent
+
+COOKIE_NAME = "tandem_session"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionStore:
+    """Creates, resolves and ends agent sessions."""
+
+    def __init__(self, engine: AsyncEngine, lifetime_seconds: float) -> None:
+        self._engine = engine
+        self._lifetime = lifetime_seconds
+
+    async def create(self, agent_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                sa.insert(sessions).values(
+                    token_hash=_digest(token),
+                    agent_id=agent_id,
+                    created_at=now,
+                    expires_at=now + self._lifetime,
+                )
+            )
+        return token
+
+    async def agent_for(self, token: str | None) -> Agent | None:
+        """The enabled agent behind a live session token, or None."""
+        if not token:
+            return None
+        query = (
+            sa.select(agents)
+            .join(sessions, sessions.c.agent_id == agents.c.id)
+            .where(sessions.c.token_hash == _digest(token))
+            .where(sessions.c.expires_at > time.time())
+            .where(agents.c.disabled.is_(False))
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return Agent.from_row(row) if row else None
+
+    async def end(self, token: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.delete(sessions).where(sessions.c.token_hash == _digest(token)))
+
+    async def end_all(self, agent_id: int) -> None:
+        """Sign an agent out everywhere (they were disabled)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.delete(sessions).where(sessions.c.agent_id == agent_id))

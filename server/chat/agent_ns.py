@@ -1,0 +1,202 @@
+"""The ``/agent`` namespace: the console's side of a chat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from http.cookies import SimpleCookie
+from typing import Any
+
+import socketio
+
+from server.auth.sessions import COOKIE_NAME
+from server.chat.broadcast import AGENTS_ROOM, agent_room
+from server.chat.checks import check_client_id, check_id, check_int, check_str, check_text
+from server.chat.context import ChatContext
+from server.chat.errors import ChatError, bad_request, not_found
+from server.chat.namespace import ChatNamespace
+from server.chat.views import agent_view, cid, message_view, visitor_details_view
+from server.store.agents import STATUSES
+from server.store.models import Agent, Author, Conversation
+
+log = logging.getLogger("tandem.agent")
+
+
+class AgentNamespace(ChatNamespace):
+    role = "agent"
+
+    def __init__(self, chat: ChatContext) -> None:
+        super().__init__("/agent", chat)
+        self.handlers = {
+            "status.set": self._handle_status,
+            "conversation.take": self._handle_take,
+            "conversation.transfer": self._handle_transfer,
+            "conversation.close": self._handle_close,
+            "message.send": self._handle_send,
+            "sync": self._handle_sync,
+            "typing": self._handle_typing,
+            "visitor.get": self._handle_visitor,
+        }
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: dict[str, Any]) -> None:
+        token = auth.get("token") or _cookie(environ, COOKIE_NAME)
+        agent = await self.chat.stores.sessions.agent_for(token if isinstance(token, str) else None)
+        if agent is None:
+            raise socketio.exceptions.ConnectionRefusedError("unauthorized")
+        await self.save_session(sid, {"agent_id": agent.id, "token": token})
+        await self.enter_room(sid, agent_room(agent.id))
+        await self.enter_room(sid, AGENTS_ROOM)
+        if await self.chat.presence.connect(agent.id, sid):
+            self.chat.grace.cancel(agent.id)
+            log.info("agent a_%s connected", agent.id)
+        self.chat.background.spawn(self._after_connect(sid, agent), f"session-{sid}")
+
+    async def _after_connect(self, sid: str, agent: Agent) -> None:
+        # Runs after the connect handler returned, so the client has its CONNECT first.
+        await asyncio.sleep(0)
+        out = self.chat.broadcaster
+        conversations = self.chat.stores.conversations
+        load = len(mine := await conversations.assigned_to(agent.id))
+        await self.emit(
+            "session",
+            {
+                "agent": agent_view(agent, load=load, connected=True),
+                "conversations": await out.agent_views(mine),
+                "queue": await out.agent_views(await conversations.queued()),
+                "agents": await out.agents_list(),
+            },
+            to=sid,
+        )
+        await out.agents_changed()
+        self.chat.router.kick()
+
+    async def on_disconnect(self, sid: str) -> None:
+        session = await self.get_session(sid)
+        agent_id = int(session["agent_id"])
+        if await self.chat.presence.disconnect(agent_id, sid):
+            log.info("agent a_%s disconnected; grace period starts", agent_id)
+            self.chat.grace.start(agent_id)
+            await self.chat.broadcaster.agents_changed()
+
+    async def _agent(self, sid: str) -> Agent:
+        """The signed-in agent, read afresh: a disabled agent or an ended session stops here."""
+        session = await self.get_session(sid)
+        agent = await self.chat.stores.sessions.agent_for(session.get("token"))
+        if agent is None:
+            raise ChatError("unauthorized", "Your session has ended; sign in again")
+        return agent
+
+    async def _conversation(self, data: dict[str, Any]) -> Conversation:
+        conv = await self.chat.stores.conversations.get(check_id(data.get("conversation_id"), "c"))
+        if conv is None:
+            raise not_found()
+        return conv
+
+    async def _mine(self, agent: Agent, data: dict[str, Any], *, admin_ok: bool = False) -> Conversation:
+        conv = await self._conversation(data)
+        if conv.agent_id != agent.id and not (admin_ok and agent.is_admin):
+            raise ChatError("forbidden", "The conversation is not yours")
+        return conv
+
+    async def _readable(self, agent: Agent, data: dict[str, Any]) -> Conversation:
+        conv = await self._conversation(data)
+        if conv.agent_id != agent.id and conv.status != "queued" and not agent.is_admin:
+            raise ChatError("forbidden", "The conversation is not yours")
+        return conv
+
+    async def _handle_status(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        status = check_str(data, "status", max_len=10)
+        if status not in STATUSES:
+            raise bad_request(f"'status' must be one of {', '.join(STATUSES)}")
+        updated = await self.chat.stores.agents.update(agent.id, status=status)
+        assert updated is not None
+        log.info("agent a_%s is %s", agent.id, status)
+        await self.chat.broadcaster.agents_changed()
+        if status == "online":
+            self.chat.router.kick()
+        load = len(await self.chat.stores.conversations.assigned_to(agent.id))
+        return {"ok": True, "agent": agent_view(updated, load=load, connected=True)}
+
+    async def _handle_take(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self.chat.router.take(agent, check_id(data.get("conversation_id"), "c"))
+        return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(conv)}
+
+    async def _handle_transfer(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self._mine(agent, data)
+        target = await self.chat.stores.agents.get(check_id(data.get("agent_id"), "a"))
+        if target is None:
+            raise not_found("agent")
+        if target.id == agent.id:
+            raise bad_request("The conversation is yours already")
+        note = check_str(data, "note", required=False, max_len=1000) or ""
+        moved = await self.chat.router.transfer(agent, conv, target, note)
+        return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(moved)}
+
+    async def _handle_close(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self._mine(agent, data, admin_ok=True)
+        closed = await self.chat.router.close(conv, Author("agent", agent.id, agent.name))
+        return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(closed)}
+
+    async def _handle_send(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        client_id = check_client_id(data)
+        text = check_text(data, self.chat.settings.max_message_length)
+        private = data.get("private", False)
+        if not isinstance(private, bool):
+            raise bad_request("'private' must be true or false")
+        conv = await self._conversation(data)
+        if conv.agent_id != agent.id:
+            # A retry after a transfer still gets the ack of what it stored.
+            stored = await self.chat.stores.messages.by_client_id(conv.id, client_id)
+            if stored is not None and stored.author_id == agent.id:
+                return {"ok": True, "message": message_view(stored)}
+            raise ChatError("forbidden", "The conversation is not yours")
+        author = Author("agent", agent.id, agent.name)
+        message = await self.chat.delivery.do_send(
+            conv, author, text, client_id, private=private, skip_sid=sid
+        )
+        return {"ok": True, "message": message_view(message)}
+
+    async def _handle_sync(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self._readable(agent, data)
+        replay = await self.chat.delivery.replay(conv, check_int(data, "last_seq"), include_private=True)
+        return {
+            "ok": True,
+            "conversation": await self.chat.broadcaster.agent_view(conv),
+            "messages": [message_view(m) for m in replay.messages],
+            "more": replay.more,
+        }
+
+    async def _handle_typing(self, sid: str, data: dict[str, Any]) -> None:
+        agent = await self._agent(sid)
+        conv = await self._mine(agent, data)
+        if conv.status == "assigned":
+            payload = {
+                "conversation_id": cid(conv.id),
+                "typing": bool(data.get("typing")),
+                "name": agent.name,
+            }
+            await self.chat.broadcaster.to_visitor(conv.visitor_id, "typing", payload)
+        return None
+
+    async def _handle_visitor(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self._readable(agent, data)
+        visitor = await self.chat.stores.visitors.get(conv.visitor_id)
+        if visitor is None:
+            raise not_found("visitor")
+        history = await self.chat.stores.conversations.for_visitor(visitor.id)
+        return {"ok": True, "visitor": visitor_details_view(visitor, history)}
+
+
+def _cookie(environ: dict[str, Any], name: str) -> str | None:
+    raw = environ.get("HTTP_COOKIE")
+    if not raw:
+        return None
+    morsel = SimpleCookie(raw).get(name)
+    return morsel.value if morsel else None

@@ -1,0 +1,36 @@
+"""Everything the Socket.IO namespaces need, built once per app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.auth.visitor_tokens import VisitorTokens
+from server.chat.background import Background
+from server.chat.broadcast import Broadcaster
+from server.chat.delivery import Delivery
+from server.chat.grace import GraceTimers
+from server.chat.limits import ConnectionLimits
+from server.chat.presence import Presence
+from server.chat.routing import Router
+from server.chat.stores import Stores
+from server.metrics import Metrics
+from server.settings import Settings
+from server.web.origins import OriginPolicy
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    settings: Settings
+    stores: Stores
+    presence: Presence
+    broadcaster: Broadcaster
+    router: Router
+    delivery: Delivery
+    grace: GraceTimers
+    tokens: VisitorTokens
+    origins: OriginPolicy
+    metrics: Metrics
+    background: Background
+
+    def connection_limits(self) -> ConnectionLimits:
+        return ConnectionLimits(self.settings.events_per_second, self.settings.events_burst)

@@ -1,0 +1,52 @@
+"""The grace period: an agent whose connection drops keeps their chats for a while."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from server.chat.background import Background
+from server.chat.presence import Presence
+from server.chat.routing import Router
+from server.chat.stores import Stores
+
+log = logging.getLogger("tandem.grace")
+
+
+class GraceTimers:
+    """Requeues an agent's chats when they stay disconnected longer than the grace period."""
+
+    def __init__(
+        self, seconds: float, stores: Stores, presence: Presence, router: Router, background: Background
+    ) -> None:
+        self._seconds = seconds
+        self._stores = stores
+        self._presence = presence
+        self._router = router
+        self._background = background
+        self._timers: dict[int, asyncio.Task[None]] = {}
+
+    def start(self, agent_id: int) -> None:
+        self.cancel(agent_id)
+        self._timers[agent_id] = self._background.spawn(self._expire(agent_id), f"grace-a_{agent_id}")
+
+    def cancel(self, agent_id: int) -> None:
+        timer = self._timers.pop(agent_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    async def start_for_absent(self) -> None:
+        """After a restart no agent is connected yet: give each agent holding chats the grace."""
+        for agent_id in await self._stores.conversations.loads():
+            if not await self._presence.is_connected(agent_id):
+                self.start(agent_id)
+
+    async def _expire(self, agent_id: int) -> None:
+        await asyncio.sleep(self._seconds)
+        self._timers.pop(agent_id, None)
+        if await self._presence.is_connected(agent_id):
+            return
+        agent = await self._stores.agents.get(agent_id)
+        if agent is not None:
+            log.info("grace period over for a_%s", agent_id)
+            await self._router.requeue(agent)

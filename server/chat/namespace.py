@@ -1,0 +1,73 @@
+"""What both namespaces share: dispatch by event name, origin checks, rate limits, error acks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+
+from server.chat.checks import check_payload
+from server.chat.context import ChatContext
+from server.chat.errors import ChatError
+
+log = logging.getLogger("tandem.chat")
+
+Handler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+
+
+class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """Dispatches ``"message.send"``-style events to ``_handle_*`` methods listed in ``handlers``."""
+
+    role = "visitor"
+
+    def __init__(self, namespace: str, chat: ChatContext) -> None:
+        super().__init__(namespace)
+        self.chat = chat
+        self._limits = chat.connection_limits()
+        self.handlers: dict[str, Handler] = {}
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == "connect":
+            sid, environ, auth = args[0], args[1], args[2] if len(args) > 2 else None
+            self.check_origin(environ)
+            await self.on_connect(sid, environ, auth if isinstance(auth, dict) else {})
+            self.chat.metrics.connected.labels(role=self.role).inc()
+            return None
+        if event == "disconnect":
+            self._limits.forget(args[0])
+            self.chat.metrics.connected.labels(role=self.role).dec()
+            return await self.on_disconnect(args[0])
+        return await self._dispatch(event, args[0], args[1] if len(args) > 1 else None)
+
+    async def _dispatch(self, event: str, sid: str, data: Any) -> dict[str, Any] | None:
+        try:
+            if not self._limits.allow(sid):
+                raise ChatError("rate_limited", "Too many events; slow down and retry")
+            handler = self.handlers.get(event)
+            if handler is None:
+                raise ChatError("bad_request", f"Unknown event {event!r}")
+            return await handler(sid, check_payload(data))
+        except ChatError as error:
+            self.chat.metrics.rejected.labels(code=error.code).inc()
+            return error.ack()
+        except Exception:
+            log.exception("%s failed on %s", event, self.namespace)
+            return ChatError("internal", "Something went wrong on the server").ack()
+
+    def check_origin(self, environ: dict[str, Any]) -> None:
+        if not self.chat.origins.allows(environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")):
+            log.info("refused a %s connection from origin %s", self.role, environ.get("HTTP_ORIGIN"))
+            raise socketio.exceptions.ConnectionRefusedError("origin_not_allowed")
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    async def on_disconnect(self, sid: str) -> None:
+        raise NotImplementedError
+
+
+def remote_ip(environ: dict[str, Any]) -> str | None:
+    request = environ.get("aiohttp.request")
+    return request.remote if request is not None else None

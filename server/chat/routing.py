@@ -1,0 +1,212 @@
+"""Routing: who gets which conversation.
+
+A new conversation goes to the online, connected agent with the most free capacity (ties: idle
+longest). With no room anywhere it waits, first in first out; requeued chats go first. One routing
+pass runs at a time, so no conversation is assigned twice and no agent goes over capacity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from server.chat.background import Background
+from server.chat.broadcast import Broadcaster
+from server.chat.errors import ChatError, not_found
+from server.chat.locks import ConversationLocks
+from server.chat.presence import Presence
+from server.chat.stores import Stores
+from server.metrics import Metrics
+from server.store.conversations import Change
+from server.store.models import Agent, Author, Conversation
+
+log = logging.getLogger("tandem.routing")
+
+
+@dataclass
+class _Candidate:
+    agent: Agent
+    load: int
+    idle_since: float
+
+    @property
+    def free(self) -> int:
+        return self.agent.capacity - self.load
+
+
+class Router:
+    """Assigns, takes, transfers, closes and requeues conversations."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        presence: Presence,
+        broadcaster: Broadcaster,
+        locks: ConversationLocks,
+        metrics: Metrics,
+        background: Background,
+    ) -> None:
+        self._stores = stores
+        self._presence = presence
+        self._out = broadcaster
+        self._locks = locks
+        self._metrics = metrics
+        self._background = background
+        # Serialises routing decisions (and manual takes) in this process.
+        self._routing = asyncio.Lock()
+        self._pending = False
+        # Last queue position told to each waiting visitor, to tell only those whose place moved.
+        self._positions: dict[int, int] = {}
+
+    def kick(self) -> None:
+        """Ask for a routing pass soon; many kicks while one is pending make one pass."""
+        if not self._pending:
+            self._pending = True
+            self._background.spawn(self._kicked(), "route")
+
+    async def _kicked(self) -> None:
+        self._pending = False
+        await self.route()
+
+    async def route(self) -> None:
+        """Assign waiting conversations while some online agent has room."""
+        async with self._routing:
+            queue = await self._stores.conversations.queued()
+            candidates = await self._candidates() if queue else []
+            assigned = False
+            for conv in queue:
+                best = max(candidates, key=lambda c: (c.free, -c.idle_since), default=None)
+                if best is None or best.free <= 0:
+                    break
+                if await self._assign(conv, best.agent, "routed"):
+                    best.load += 1
+                    best.idle_since = time.monotonic()
+                    assigned = True
+            if assigned:
+                await self.queue_changed()
+
+    async def take(self, agent: Agent, conversation_id: int) -> Conversation:
+        """An agent picks a waiting conversation by hand."""
+        async with self._routing:
+            conv = await self._stores.conversations.get(conversation_id)
+            if conv is None:
+                raise not_found()
+            if conv.status != "queued":
+                raise ChatError("not_queued", "The conversation is no longer waiting")
+            load = (await self._stores.conversations.loads()).get(agent.id, 0)
+            if load >= agent.capacity:
+                raise ChatError("over_capacity", "You are at your capacity")
+            change = await self._assign(conv, agent, "taken")
+            if change is None:
+                raise ChatError("not_queued", "The conversation is no longer waiting")
+            await self.queue_changed()
+            return change.conversation
+
+    async def transfer(self, agent: Agent, conv: Conversation, target: Agent, note: str) -> Conversation:
+        """Hand an assigned conversation to another online agent with room."""
+        async with self._routing:
+            if (
+                not (target.status == "online" and await self._presence.is_connected(target.id))
+                or target.disabled
+            ):
+                raise ChatError("agent_unavailable", f"{target.name} is not online")
+            if (await self._stores.conversations.loads()).get(target.id, 0) >= target.capacity:
+                raise ChatError("over_capacity", f"{target.name} is at capacity")
+            async with self._locks(conv.id):
+                change = await self._stores.conversations.transfer(conv.id, agent, target, note)
+                if change is None:
+                    raise ChatError("forbidden", "The conversation is not yours")
+                await self._presence.mark_assigned(target.id)
+                await self._out.removed(agent.id, conv, "transferred")
+                await self._announce(change, target.id, "transferred")
+        log.info("conversation c_%s transferred from a_%s to a_%s", conv.id, agent.id, target.id)
+        await self._out.agents_changed()
+        self.kick()  # the source agent has room again
+        return change.conversation
+
+    async def close(self, conv: Conversation, by: Author) -> Conversation:
+        async with self._locks(conv.id):
+            change = await self._stores.conversations.close(conv.id, by)
+            if change is None:
+                raise ChatError("conversation_closed", "The conversation is closed")
+            closed = change.conversation
+            if closed.agent_id is not None:
+                await self._out.to_agent(
+                    closed.agent_id,
+                    "conversation.updated",
+                    {"conversation": await self._out.agent_view(closed)},
+                )
+            await self._out.visitor_state(closed)
+            for event in change.events:
+                await self._out.message(closed, event)
+        log.info("conversation c_%s closed by %s", conv.id, by.type)
+        if conv.status == "queued":
+            await self.queue_changed()
+        else:
+            await self._out.agents_changed()
+            self.kick()
+        return closed
+
+    async def requeue(self, agent: Agent) -> None:
+        """Put a vanished agent's conversations back at the front of the queue."""
+        changes = await self._stores.conversations.requeue_agent(agent)
+        for change in changes:
+            async with self._locks(change.conversation.id):
+                await self._out.removed(agent.id, change.conversation, "requeued")
+                for event in change.events:
+                    await self._out.message(change.conversation, event)
+        if changes:
+            log.info("requeued %d conversations of a_%s", len(changes), agent.id)
+            await self.queue_changed()
+            await self._out.agents_changed()
+            await self.route()
+
+    async def queue_changed(self) -> None:
+        """Tell agents the queue, and waiting visitors whose place in it moved."""
+        queue = await self._stores.conversations.queued()
+        self._metrics.queue_length.set(len(queue))
+        positions = {c.id: n for n, c in enumerate(queue, start=1)}
+        moved = [c for c in queue if self._positions.get(c.id, positions[c.id]) != positions[c.id]]
+        self._positions = positions
+        await self._out.queue_changed(queue, [(c, positions[c.id]) for c in moved])
+
+    async def queue_position(self, conv: Conversation) -> int | None:
+        if conv.status != "queued":
+            return None
+        ids = [c.id for c in await self._stores.conversations.queued()]
+        return ids.index(conv.id) + 1 if conv.id in ids else None
+
+    async def _candidates(self) -> list[_Candidate]:
+        connected = await self._presence.connected()
+        agents = [
+            a
+            for a in await self._stores.agents.all()
+            if a.id in connected and a.status == "online" and not a.disabled
+        ]
+        loads = await self._stores.conversations.loads()
+        idle = await self._presence.idle_since([a.id for a in agents])
+        return [_Candidate(a, loads.get(a.id, 0), idle[a.id]) for a in agents]
+
+    async def _assign(self, conv: Conversation, agent: Agent, reason: str) -> Change | None:
+        async with self._locks(conv.id):
+            change = await self._stores.conversations.assign(conv.id, agent)
+            if change is None:
+                return None
+            await self._presence.mark_assigned(agent.id)
+            assigned = change.conversation
+            if assigned.queued_at is not None and assigned.assigned_at is not None:
+                self._metrics.wait_seconds.observe(assigned.assigned_at - assigned.queued_at)
+            await self._announce(change, agent.id, reason)
+        log.info("conversation c_%s assigned to a_%s (%s)", conv.id, agent.id, reason)
+        await self._out.agents_changed()
+        return change
+
+    async def _announce(self, change: Change, agent_id: int, reason: str) -> None:
+        conv = change.conversation
+        view = await self._out.agent_view(conv)
+        await self._out.to_agent(agent_id, "conversation.assigned", {"conversation": view, "reason": reason})
+        await self._out.visitor_state(conv)
+        for event in change.events:
+            await self._out.message(conv, event)

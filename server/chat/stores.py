@@ -1,0 +1,36 @@
+"""The data stores the chat features use, passed around as one bundle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.auth.passwords import PasswordHasher
+from server.auth.sessions import SessionStore
+from server.store.agents import AgentStore
+from server.store.conversations import ConversationStore
+from server.store.messages import MessageStore
+from server.store.settings import SettingsStore
+from server.store.visitors import VisitorStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    agents: AgentStore
+    visitors: VisitorStore
+    conversations: ConversationStore
+    messages: MessageStore
+    settings: SettingsStore
+    sessions: SessionStore
+
+    @classmethod
+    def open(cls, engine: AsyncEngine, session_seconds: float) -> Stores:
+        return cls(
+            agents=AgentStore(engine, PasswordHasher()),
+            visitors=VisitorStore(engine),
+            conversations=ConversationStore(engine),
+            messages=MessageStore(engine),
+            settings=SettingsStore(engine),
+            sessions=SessionStore(engine, session_seconds),
+        )

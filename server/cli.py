@@ -1,0 +1,116 @@
+"""The ``tandem`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+from aiohttp import web
+
+from server.auth.passwords import PasswordHasher
+from server.db.engine import open_engine
+from server.db.migrate import current_revision, upgrade
+from server.logs import setup_logging
+from server.settings import Settings, SettingsError, load_settings
+from server.store.agents import ROLES, AgentStore, DuplicateEmail
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(f"bad setting: {error}") from None
+
+
+def _with_agents(action: Callable[[AgentStore], Awaitable[T]]) -> T:
+    """Run ``action`` against the agents table of the configured (migrated) database."""
+
+    async def run() -> T:
+        engine = open_engine(_settings().database_url)
+        try:
+            await upgrade(engine)
+            return await action(AgentStore(engine, PasswordHasher()))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """Tandem: live chat with agent assist."""
+
+
+@main.command()
+def serve() -> None:
+    """Serve HTTP and Socket.IO on HOST:PORT (default 127.0.0.1:8080)."""
+    from server.app import create_app
+
+    settings = _settings()
+    setup_logging(settings.log_format, settings.log_level)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or migrate it to the latest schema."""
+
+    async def run() -> str | None:
+        engine = open_engine(_settings().database_url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"database at revision {asyncio.run(run())}")
+
+
+@main.group()
+def agent() -> None:
+    """Agent accounts."""
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\n")
+
+
+@agent.command("add")
+@click.option("--email", required=True, help="Sign-in email.")
+@click.option("--name", required=True, help="Name shown to visitors.")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option(
+    "--capacity", type=click.IntRange(1, 50), default=3, show_default=True, help="Most concurrent chats."
+)
+def agent_add(email: str, name: str, role: str, capacity: int) -> None:
+    """Add an agent; the password is read from a prompt, or from stdin when piped."""
+    password = _read_password()
+    if len(password) < 8:
+        raise click.ClickException("the password must be at least 8 characters")
+    try:
+        created = _with_agents(lambda store: store.add(email, name, password, role=role, capacity=capacity))
+    except DuplicateEmail:
+        raise click.ClickException(f"an agent with email {email} exists already") from None
+    click.echo(f"added a_{created.id} {created.email} ({created.role}, capacity {created.capacity})")
+
+
+@agent.command("list")
+def agent_list() -> None:
+    """List agents."""
+    agents = _with_agents(lambda store: store.all())
+    click.echo(f"{'id':<6} {'email':<32} {'name':<20} {'role':<6} {'cap':>3}  state")
+    for a in agents:
+        state = "disabled" if a.disabled else a.status
+        click.echo(f"a_{a.id:<4} {a.email:<32} {a.name:<20} {a.role:<6} {a.capacity:>3}  {state}")

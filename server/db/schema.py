@@ -1,0 +1,106 @@
+"""Database tables (SQLAlchemy Core). The database is the source of truth for chats.
+
+Times are stored as UNIX seconds (floats): portable between SQLite and PostgreSQL and cheap to
+compare; the API renders them as ISO 8601.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False, server_default="agent"),
+    sa.Column("capacity", sa.Integer, nullable=False, server_default="3"),
+    sa.Column("status", sa.String(10), nullable=False, server_default="offline"),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    # Only a hash of the token is kept: a leaked database does not leak live sessions.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+visitors = sa.Table(
+    "visitors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100)),
+    sa.Column("email", sa.String(254)),
+    sa.Column("user_agent", sa.String(500)),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("timezone", sa.String(64)),
+    sa.Column("page_url", sa.String(2000)),
+    sa.Column("page_title", sa.String(300)),
+    sa.Column("referrer", sa.String(2000)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen_at", sa.Float, nullable=False),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("visitor_id", sa.Integer, sa.ForeignKey("visitors.id"), nullable=False, index=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), index=True),
+    sa.Column("status", sa.String(10), nullable=False),
+    # Requeued chats (their agent vanished) go ahead of new ones.
+    sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_seq", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("queued_at", sa.Float),
+    sa.Column("assigned_at", sa.Float),
+    sa.Column("closed_at", sa.Float),
+    sa.Column("first_response_at", sa.Float),
+    sa.Index("ix_conversations_status_queue", "status", "priority", "queued_at"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.Integer, sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("client_id", sa.String(64)),
+    sa.Column("type", sa.String(10), nullable=False),
+    sa.Column("private", sa.Boolean, nullable=False),
+    sa.Column("author_type", sa.String(10), nullable=False),
+    sa.Column("author_id", sa.Integer),
+    sa.Column("author_name", sa.String(100)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("event", sa.String(20)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+    # The idempotency key: a retried send finds the message it already stored.
+    sa.UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client"),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(50), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+)
+
+canned_responses = sa.Table(
+    "canned_responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("shortcut", sa.String(40), nullable=False, unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)

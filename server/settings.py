@@ -1,0 +1,156 @@
+"""Settings, read once from the environment and cast strictly.
+
+A bad value stops start-up with a :class:`SettingsError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting has a value Tandem cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of a Tandem server, documented in the README."""
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    allowed_origins: tuple[str, ...]
+    host: str = "127.0.0.1"
+    port: int = 8080
+    redis_url: str | None = None
+    log_format: str = "text"
+    log_level: str = "INFO"
+    agent_grace_seconds: float = 60.0
+    default_capacity: int = 3
+    max_message_length: int = 4000
+    events_per_second: float = 10.0
+    events_burst: int = 20
+    conversations_per_visitor_hour: int = 5
+    conversations_per_ip_hour: int = 30
+    session_days: int = 14
+    widget_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "widget")
+
+    @property
+    def public_origin(self) -> str:
+        """The server's own origin, always allowed (it serves the demo page and the console)."""
+        return f"http://{self.host}:{self.port}"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("TANDEM_ALLOWED_ORIGINS", "")
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"TANDEM_ALLOWED_ORIGINS entries must start with http:// or https://, got {origin!r}"
+            )
+    return origins
+
+
+def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
+    url = env.get("TANDEM_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'tandem.db'}"
+    # Accept the URLs people paste from their hosting provider and pick the async driver for them.
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(plain):
+            url = driver + url[len(plain) :]
+    if not url.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
+        raise SettingsError(
+            f"TANDEM_DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {url.split(':')[0]!r}"
+        )
+    return url
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+    key = env.get("TANDEM_SECRET_KEY")
+    if key:
+        if len(key) < 16:
+            raise SettingsError("TANDEM_SECRET_KEY must be at least 16 characters")
+        return key
+    # Generated once and kept, so visitor tokens and sessions survive a restart.
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read all settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("TANDEM_DATA_DIR") or "./data").resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"TANDEM_DATA_DIR {str(data_dir)!r} cannot be created: {exc}") from None
+    port = _int(env, "PORT", 8080)
+    if port > 65535:
+        raise SettingsError(f"PORT must be at most 65535, got {port}")
+    redis_url = env.get("TANDEM_REDIS_URL") or None
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(f"TANDEM_REDIS_URL must be a redis:// URL, got {redis_url!r}")
+    return Settings(
+        data_dir=data_dir,
+        database_url=_database_url(env, data_dir),
+        secret_key=_secret_key(env, data_dir),
+        allowed_origins=_origins(env),
+        host=env.get("HOST") or "127.0.0.1",
+        port=port,
+        redis_url=redis_url,
+        log_format=_choice(env, "TANDEM_LOG_FORMAT", "text", ("text", "json")),
+        log_level=_choice(env, "TANDEM_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        agent_grace_seconds=_float(env, "TANDEM_AGENT_GRACE_SECONDS", 60.0),
+        default_capacity=_int(env, "TANDEM_DEFAULT_CAPACITY", 3, minimum=1),
+        max_message_length=_int(env, "TANDEM_MAX_MESSAGE_LENGTH", 4000, minimum=1),
+        events_per_second=_float(env, "TANDEM_EVENTS_PER_SECOND", 10.0, minimum=0.1),
+        events_burst=_int(env, "TANDEM_EVENTS_BURST", 20, minimum=1),
+        conversations_per_visitor_hour=_int(env, "TANDEM_CONVERSATIONS_PER_VISITOR_HOUR", 5, 1),
+        conversations_per_ip_hour=_int(env, "TANDEM_CONVERSATIONS_PER_IP_HOUR", 30, 1),
+    )

@@ -1,0 +1,218 @@
+"""Conversations and their lifecycle: queued → assigned → closed.
+
+Every state change is a conditional UPDATE (``WHERE status = ...``) committed together with the
+system event that records it, so two racing changes cannot both win.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from server.db.schema import conversations
+from server.store.messages import append_in
+from server.store.models import SYSTEM, Agent, Author, Conversation, Message
+
+
+@dataclass(frozen=True)
+class Change:
+    """A conversation after a state change, and the system messages recorded with it."""
+
+    conversation: Conversation
+    events: list[Message]
+
+
+class ConversationStore:
+    """Creates, reads and moves conversations through their states."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create(self, visitor_id: int, ip: str | None) -> Conversation:
+        now = time.time()
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    sa.insert(conversations)
+                    .values(
+                        visitor_id=visitor_id,
+                        status="queued",
+                        ip=ip,
+                        created_at=now,
+                        queued_at=now,
+                    )
+                    .returning(conversations)
+                )
+            ).one()
+        return Conversation.from_row(row)
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        return await self._one(conversations.c.id == conversation_id)
+
+    async def open_for_visitor(self, visitor_id: int) -> Conversation | None:
+        return await self._one(
+            sa.and_(conversations.c.visitor_id == visitor_id, conversations.c.status != "closed")
+        )
+
+    async def for_visitor(self, visitor_id: int) -> list[Conversation]:
+        return await self._many(conversations.c.visitor_id == visitor_id, order=conversations.c.id.desc())
+
+    async def queued(self) -> list[Conversation]:
+        """Waiting conversations in the order they will be served."""
+        return await self._many(
+            conversations.c.status == "queued",
+            order=(
+                conversations.c.priority.desc(),
+                conversations.c.queued_at,
+                conversations.c.id,
+            ),
+        )
+
+    async def assigned_to(self, agent_id: int) -> list[Conversation]:
+        return await self._many(
+            sa.and_(conversations.c.agent_id == agent_id, conversations.c.status == "assigned"),
+            order=conversations.c.id,
+        )
+
+    async def loads(self) -> dict[int, int]:
+        """Open conversations per agent."""
+        query = (
+            sa.select(conversations.c.agent_id, sa.func.count())
+            .where(conversations.c.status == "assigned")
+            .group_by(conversations.c.agent_id)
+        )
+        async with self._engine.connect() as conn:
+            return {agent_id: n for agent_id, n in await conn.execute(query)}
+
+    async def started_since(
+        self, since: float, *, visitor_id: int | None = None, ip: str | None = None
+    ) -> int:
+        """How many conversations a visitor or an IP address started after ``since``."""
+        query = sa.select(sa.func.count()).where(conversations.c.created_at >= since)
+        if visitor_id is not None:
+            query = query.where(conversations.c.visitor_id == visitor_id)
+        if ip is not None:
+            query = query.where(conversations.c.ip == ip)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def assign(self, conversation_id: int, agent: Agent) -> Change | None:
+        """Give a queued conversation to ``agent``; None if it was no longer queued."""
+        async with self._engine.begin() as conn:
+            conv = await self._update(
+                conn,
+                sa.and_(conversations.c.id == conversation_id, conversations.c.status == "queued"),
+                status="assigned",
+                agent_id=agent.id,
+                assigned_at=time.time(),
+                priority=0,
+            )
+            if conv is None:
+                return None
+            event = await append_in(
+                conn, conv.id, SYSTEM, f"{agent.name} joined the chat", type="event", event="assigned"
+            )
+        return Change(_with_seq(conv, event), [event])
+
+    async def transfer(self, conversation_id: int, source: Agent, target: Agent, note: str) -> Change | None:
+        """Move an assigned conversation from ``source`` to ``target``, recording the note."""
+        async with self._engine.begin() as conn:
+            conv = await self._update(
+                conn,
+                sa.and_(
+                    conversations.c.id == conversation_id,
+                    conversations.c.status == "assigned",
+                    conversations.c.agent_id == source.id,
+                ),
+                agent_id=target.id,
+                assigned_at=time.time(),
+            )
+            if conv is None:
+                return None
+            text = f"{source.name} transferred the chat to {target.name}"
+            private = await append_in(
+                conn,
+                conv.id,
+                Author("agent", source.id, source.name),
+                f"{text}: {note}" if note else text,
+                type="event",
+                event="transferred",
+                private=True,
+            )
+            public = await append_in(
+                conn, conv.id, SYSTEM, f"{target.name} joined the chat", type="event", event="assigned"
+            )
+        return Change(_with_seq(conv, public), [private, public])
+
+    async def requeue_agent(self, agent: Agent) -> list[Change]:
+        """Put every open conversation of ``agent`` back at the front of the queue."""
+        changes = []
+        async with self._engine.begin() as conn:
+            rows = await conn.execute(
+                sa.update(conversations)
+                .where(conversations.c.agent_id == agent.id)
+                .where(conversations.c.status == "assigned")
+                .values(status="queued", agent_id=None, assigned_at=None, priority=1)
+                .returning(conversations)
+            )
+            convs = [Conversation.from_row(r) for r in rows]
+            for conv in sorted(convs, key=lambda c: c.id):
+                event = await append_in(
+                    conn,
+                    conv.id,
+                    SYSTEM,
+                    f"{agent.name} went offline; the chat is back in the queue",
+                    type="event",
+                    event="requeued",
+                    private=True,
+                )
+                changes.append(Change(_with_seq(conv, event), [event]))
+        return changes
+
+    async def close(self, conversation_id: int, by: Author) -> Change | None:
+        """Close an open conversation; None if it was already closed."""
+        async with self._engine.begin() as conn:
+            conv = await self._update(
+                conn,
+                sa.and_(conversations.c.id == conversation_id, conversations.c.status != "closed"),
+                status="closed",
+                closed_at=time.time(),
+            )
+            if conv is None:
+                return None
+            who = by.name if by.type == "agent" else "The visitor"
+            event = await append_in(
+                conn, conv.id, SYSTEM, f"{who} closed the chat", type="event", event="closed"
+            )
+        return Change(_with_seq(conv, event), [event])
+
+    async def _update(
+        self, conn: AsyncConnection, where: sa.ColumnElement[bool], **values: object
+    ) -> Conversation | None:
+        row = (
+            await conn.execute(
+                sa.update(conversations).where(where).values(**values).returning(conversations)
+            )
+        ).first()
+        return Conversation.from_row(row) if row else None
+
+    async def _one(self, where: sa.ColumnElement[bool]) -> Conversation | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(sa.select(conversations).where(where))).first()
+        return Conversation.from_row(row) if row else None
+
+    async def _many(self, where: sa.ColumnElement[bool], order: object) -> list[Conversation]:
+        order_by = order if isinstance(order, tuple) else (order,)
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(sa.select(conversations).where(where).order_by(*order_by))
+        return [Conversation.from_row(r) for r in rows]
+
+
+def _with_seq(conv: Conversation, last: Message) -> Conversation:
+    """The conversation as of the last event appended in the same transaction."""
+    from dataclasses import replace
+
+    return replace(conv, last_seq=last.seq)

@@ -1,0 +1,240 @@
+"""The admin REST API: agents, widget settings, canned responses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, replace
+from typing import Any
+
+from aiohttp import web
+
+from server.chat.checks import EMAIL_RE, check_id
+from server.chat.errors import ChatError
+from server.chat.views import agent_view
+from server.store.agents import ROLES, DuplicateEmail
+from server.store.models import Agent
+from server.store.settings import PRECHAT_MODES, DuplicateShortcut
+from server.web.http import current_admin, fail, json_body
+from server.web.keys import CHAT
+
+routes = web.RouteTableDef()
+
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+SHORTCUT_RE = re.compile(r"^[a-z0-9_-]{1,40}$")
+MAX_CAPACITY = 50
+
+
+async def _admin_view(request: web.Request, agent: Agent) -> dict[str, Any]:
+    chat = request.app[CHAT]
+    loads = await chat.stores.conversations.loads()
+    view = agent_view(
+        agent, load=loads.get(agent.id, 0), connected=await chat.presence.is_connected(agent.id)
+    )
+    view["disabled"] = agent.disabled
+    return view
+
+
+def check_capacity(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_CAPACITY:
+        fail(400, "bad_request", f"'capacity' must be a whole number from 1 to {MAX_CAPACITY}")
+    return value
+
+
+def check_role(value: Any) -> str:
+    if value not in ROLES:
+        fail(400, "bad_request", f"'role' must be one of {', '.join(ROLES)}")
+    return str(value)
+
+
+def check_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 100:
+        fail(400, "bad_request", "'name' must be 1 to 100 characters")
+    return value.strip()
+
+
+@routes.get("/api/admin/agents")
+async def list_agents(request: web.Request) -> web.Response:
+    await current_admin(request)
+    agents = await request.app[CHAT].stores.agents.all()
+    return web.json_response({"agents": [await _admin_view(request, a) for a in agents]})
+
+
+@routes.post("/api/admin/agents")
+async def add_agent(request: web.Request) -> web.Response:
+    await current_admin(request)
+    data = await json_body(request)
+    email = data.get("email")
+    if not isinstance(email, str) or not EMAIL_RE.match(email):
+        fail(400, "bad_request", "'email' must be an email address")
+    password = data.get("password")
+    if not isinstance(password, str) or len(password) < 8:
+        fail(400, "bad_request", "'password' must be at least 8 characters")
+    chat = request.app[CHAT]
+    try:
+        agent = await chat.stores.agents.add(
+            email,
+            check_name(data.get("name")),
+            password,
+            role=check_role(data.get("role", "agent")),
+            capacity=check_capacity(data.get("capacity", chat.settings.default_capacity)),
+        )
+    except DuplicateEmail:
+        fail(409, "conflict", f"An agent with email {email} exists already")
+    request.app.logger.info("admin added agent a_%s", agent.id)
+    await chat.broadcaster.agents_changed()
+    return web.json_response({"agent": await _admin_view(request, agent)}, status=201)
+
+
+@routes.patch("/api/admin/agents/{id}")
+async def update_agent(request: web.Request) -> web.Response:
+    admin = await current_admin(request)
+    data = await json_body(request)
+    changes: dict[str, Any] = {}
+    if "name" in data:
+        changes["name"] = check_name(data["name"])
+    if "role" in data:
+        changes["role"] = check_role(data["role"])
+    if "capacity" in data:
+        changes["capacity"] = check_capacity(data["capacity"])
+    if "disabled" in data:
+        if not isinstance(data["disabled"], bool):
+            fail(400, "bad_request", "'disabled' must be true or false")
+        changes["disabled"] = data["disabled"]
+    try:
+        agent_id = check_id(request.match_info["id"], "a")
+    except ChatError:
+        fail(404, "not_found", "No such agent")
+    if agent_id == admin.id and (changes.get("disabled") or changes.get("role") == "agent"):
+        fail(400, "bad_request", "You cannot disable yourself or remove your own admin role")
+    chat = request.app[CHAT]
+    agent = (
+        await chat.stores.agents.update(agent_id, **changes)
+        if changes
+        else await chat.stores.agents.get(agent_id)
+    )
+    if agent is None:
+        fail(404, "not_found", "No such agent")
+    if changes.get("disabled"):
+        await chat.stores.sessions.end_all(agent.id)
+        await chat.router.requeue(agent)
+    await chat.broadcaster.agents_changed()
+    chat.router.kick()  # more capacity, or an agent back
+    return web.json_response({"agent": await _admin_view(request, agent)})
+
+
+@routes.get("/api/admin/settings")
+async def get_settings(request: web.Request) -> web.Response:
+    await current_admin(request)
+    return web.json_response(asdict(await request.app[CHAT].stores.settings.widget()))
+
+
+@routes.put("/api/admin/settings")
+async def put_settings(request: web.Request) -> web.Response:
+    await current_admin(request)
+    data = await json_body(request)
+    chat = request.app[CHAT]
+    current = await chat.stores.settings.widget()
+    changes: dict[str, Any] = {}
+    if "greeting" in data:
+        if not isinstance(data["greeting"], str) or len(data["greeting"]) > 500:
+            fail(400, "bad_request", "'greeting' must be text of at most 500 characters")
+        changes["greeting"] = data["greeting"]
+    if "color" in data:
+        if not isinstance(data["color"], str) or not COLOR_RE.match(data["color"]):
+            fail(400, "bad_request", "'color' must look like #2563eb")
+        changes["color"] = data["color"]
+    if "prechat" in data:
+        changes["prechat"] = _check_prechat(data["prechat"], current.prechat)
+    if "allowed_origins" in data:
+        changes["allowed_origins"] = _check_origins(data["allowed_origins"])
+    saved = await chat.stores.settings.save_widget(replace(current, **changes))
+    chat.origins.set_admin_origins(saved.allowed_origins)
+    return web.json_response(asdict(saved))
+
+
+def _check_prechat(value: Any, current: dict[str, str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        fail(400, "bad_request", "'prechat' must be an object")
+    merged = dict(current)
+    for field, mode in value.items():
+        if field not in ("name", "email") or mode not in PRECHAT_MODES:
+            fail(
+                400, "bad_request", f"'prechat' takes name and email, each one of {', '.join(PRECHAT_MODES)}"
+            )
+        merged[field] = mode
+    return merged
+
+
+def _check_origins(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
+        fail(400, "bad_request", "'allowed_origins' must be a list of origins")
+    origins = [o.strip().rstrip("/") for o in value if o.strip()]
+    for origin in origins:
+        if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
+            fail(400, "bad_request", f"{origin!r} is not an origin like https://shop.example")
+    return origins
+
+
+@routes.get("/api/admin/canned")
+async def list_canned(request: web.Request) -> web.Response:
+    await current_admin(request)
+    items = await request.app[CHAT].stores.settings.canned()
+    return web.json_response({"canned": [_canned(c) for c in items]})
+
+
+def _canned(c: Any) -> dict[str, Any]:
+    return {"id": c.id, "shortcut": c.shortcut, "text": c.text}
+
+
+def _check_canned(data: dict[str, Any], partial: bool) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if "shortcut" in data or not partial:
+        shortcut = data.get("shortcut")
+        if not isinstance(shortcut, str) or not SHORTCUT_RE.match(shortcut.lstrip("/")):
+            fail(400, "bad_request", "'shortcut' must be 1-40 of a-z, 0-9, _ and -")
+        values["shortcut"] = shortcut.lstrip("/")
+    if "text" in data or not partial:
+        text = data.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > 4000:
+            fail(400, "bad_request", "'text' must be 1 to 4000 characters")
+        values["text"] = text
+    return values
+
+
+@routes.post("/api/admin/canned")
+async def add_canned(request: web.Request) -> web.Response:
+    await current_admin(request)
+    values = _check_canned(await json_body(request), partial=False)
+    try:
+        item = await request.app[CHAT].stores.settings.add_canned(values["shortcut"], values["text"])
+    except DuplicateShortcut:
+        fail(409, "conflict", f"The shortcut /{values['shortcut']} is taken")
+    return web.json_response({"canned": _canned(item)}, status=201)
+
+
+def _canned_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        fail(404, "not_found", "No such canned response")
+    return int(raw)
+
+
+@routes.patch("/api/admin/canned/{id}")
+async def update_canned(request: web.Request) -> web.Response:
+    await current_admin(request)
+    values = _check_canned(await json_body(request), partial=True)
+    try:
+        item = await request.app[CHAT].stores.settings.update_canned(_canned_id(request), **values)
+    except DuplicateShortcut:
+        fail(409, "conflict", "That shortcut is taken")
+    if item is None:
+        fail(404, "not_found", "No such canned response")
+    return web.json_response({"canned": _canned(item)})
+
+
+@routes.delete("/api/admin/canned/{id}")
+async def delete_canned(request: web.Request) -> web.Response:
+    await current_admin(request)
+    if not await request.app[CHAT].stores.settings.delete_canned(_canned_id(request)):
+        fail(404, "not_found", "No such canned response")
+    return web.json_response({"ok": True})

@@ -1,0 +1,105 @@
+"""The HTTP API agents and the widget use: sign-in, transcripts, canned responses, settings."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.auth.sessions import COOKIE_NAME
+from server.chat.checks import check_id
+from server.chat.errors import ChatError
+from server.chat.views import agent_conversation_view, agent_view, message_view, visitor_details_view
+from server.web.http import current_agent, fail, json_body, session_token
+from server.web.keys import CHAT, SETTINGS
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/login")
+async def login(request: web.Request) -> web.Response:
+    data = await json_body(request)
+    email, password = data.get("email"), data.get("password")
+    if not isinstance(email, str) or not isinstance(password, str):
+        fail(400, "bad_request", "'email' and 'password' are required")
+    chat = request.app[CHAT]
+    agent = await chat.stores.agents.authenticate(email, password)
+    if agent is None:
+        request.app.logger.info("failed sign-in")
+        fail(401, "invalid_credentials", "Wrong email or password")
+    token = await chat.stores.sessions.create(agent.id)
+    request.app.logger.info("agent a_%s signed in", agent.id)
+    load = len(await chat.stores.conversations.assigned_to(agent.id))
+    connected = await chat.presence.is_connected(agent.id)
+    response = web.json_response({"agent": agent_view(agent, load=load, connected=connected), "token": token})
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        httponly=True,
+        samesite="Lax",
+        max_age=request.app[SETTINGS].session_days * 86400,
+        path="/",
+    )
+    return response
+
+
+@routes.post("/api/logout")
+async def logout(request: web.Request) -> web.Response:
+    token = session_token(request)
+    if token:
+        await request.app[CHAT].stores.sessions.end(token)
+    response = web.json_response({"ok": True})
+    response.del_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    agent = await current_agent(request)
+    chat = request.app[CHAT]
+    load = len(await chat.stores.conversations.assigned_to(agent.id))
+    connected = await chat.presence.is_connected(agent.id)
+    return web.json_response({"agent": agent_view(agent, load=load, connected=connected)})
+
+
+@routes.get("/api/conversations/{id}/transcript")
+async def transcript(request: web.Request) -> web.Response:
+    await current_agent(request)
+    stores = request.app[CHAT].stores
+    try:
+        conv = await stores.conversations.get(check_id(request.match_info["id"], "c"))
+    except ChatError:
+        conv = None
+    if conv is None:
+        fail(404, "not_found", "No such conversation")
+    visitor = await stores.visitors.get(conv.visitor_id)
+    agent = await stores.agents.get(conv.agent_id) if conv.agent_id else None
+    messages = await stores.messages.since(conv.id, 0, include_private=True, limit=100_000)
+    texts = [m for m in messages if m.type == "text"]
+    return web.json_response(
+        {
+            "conversation": agent_conversation_view(conv, visitor, agent, texts[-1] if texts else None),
+            "visitor": visitor_details_view(visitor, await stores.conversations.for_visitor(visitor.id))
+            if visitor
+            else None,
+            "messages": [message_view(m) for m in messages],
+        }
+    )
+
+
+@routes.get("/api/canned")
+async def canned(request: web.Request) -> web.Response:
+    await current_agent(request)
+    items = await request.app[CHAT].stores.settings.canned()
+    return web.json_response(
+        {"canned": [{"id": c.id, "shortcut": c.shortcut, "text": c.text} for c in items]}
+    )
+
+
+@routes.get("/api/widget/settings")
+async def widget_settings(request: web.Request) -> web.Response:
+    chat = request.app[CHAT]
+    public = (await chat.stores.settings.widget()).public()
+    connected = await chat.presence.connected()
+    public["agents_online"] = any(
+        a.status == "online" and a.id in connected and not a.disabled for a in await chat.stores.agents.all()
+    )
+    return web.json_response(public)

@@ -1,0 +1,13 @@
+"""Typed application state (aiohttp ``web.AppKey``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.chat.context import ChatContext
+from server.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+CHAT = web.AppKey("chat", ChatContext)

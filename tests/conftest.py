@@ -1,0 +1,116 @@
+"""Fixtures: a real Tandem server on an ephemeral port, and real Socket.IO clients."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from server.app import create_app
+from server.chat.context import ChatContext
+from server.settings import Settings, load_settings
+from server.web.keys import CHAT
+from tests.peers import Peer, login
+
+PASSWORD = "correct horse"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Running:
+    """A server started for one test, and the clients it opened."""
+
+    url: str
+    app: web.Application
+    settings: Settings
+    peers: list[Peer] = field(default_factory=list)
+
+    @property
+    def chat(self) -> ChatContext:
+        return self.app[CHAT]
+
+    async def add_agent(self, name: str, *, capacity: int = 3, role: str = "agent") -> dict[str, Any]:
+        email = f"{name.lower()}@example.com"
+        agent = await self.chat.stores.agents.add(email, name, PASSWORD, role=role, capacity=capacity)
+        return {"id": f"a_{agent.id}", "email": email, "name": name}
+
+    def peer(self, namespace: str, **kwargs: Any) -> Peer:
+        peer = Peer(self.url, namespace, **kwargs)
+        self.peers.append(peer)
+        return peer
+
+    async def agent(self, name: str, *, capacity: int = 3, online: bool = True, role: str = "agent") -> Peer:
+        """An agent, signed in and connected (and online unless told otherwise)."""
+        info = await self.add_agent(name, capacity=capacity, role=role)
+        _, token = await login(self.url, info["email"], PASSWORD)
+        peer = self.peer("/agent")
+        peer.info = info  # type: ignore[attr-defined]
+        peer.token = token  # type: ignore[attr-defined]
+        await peer.connect({"token": token})
+        if online:
+            ack = await peer.emit("status.set", {"status": "online"})
+            assert ack["ok"], ack
+        return peer
+
+    async def visitor(self, token: str | None = None, **kwargs: Any) -> Peer:
+        peer = self.peer("/visitor", **kwargs)
+        session = await peer.connect({"token": token} if token else {})
+        peer.token = session["token"]  # type: ignore[attr-defined]
+        peer.session = session  # type: ignore[attr-defined]
+        return peer
+
+
+def make_settings(tmp_path: Path, **env: str) -> Settings:
+    base = {
+        "TANDEM_DATA_DIR": str(tmp_path / "data"),
+        "PORT": str(free_port()),
+        "TANDEM_EVENTS_PER_SECOND": "1000",
+        "TANDEM_EVENTS_BURST": "1000",
+        "TANDEM_CONVERSATIONS_PER_IP_HOUR": "1000",
+    }
+    if os.environ.get("TANDEM_TEST_DATABASE_URL"):
+        base["TANDEM_DATABASE_URL"] = os.environ["TANDEM_TEST_DATABASE_URL"]
+    base.update(env)
+    return load_settings(base)
+
+
+StartServer = Callable[..., Awaitable[Running]]
+
+
+@pytest.fixture
+async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
+    """Start servers with extra environment settings; all are stopped after the test."""
+    runners: list[tuple[web.AppRunner, Running]] = []
+
+    async def start(**env: str) -> Running:
+        settings = make_settings(tmp_path, **env)
+        app = create_app(settings)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        running = Running(f"http://{settings.host}:{settings.port}", app, settings)
+        runners.append((runner, running))
+        return running
+
+    yield start
+    for runner, running in reversed(runners):
+        for peer in running.peers:
+            await peer.close()
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def server(start_server: StartServer) -> Running:
+    """A server with default settings (generous rate limits, so tests measure behaviour)."""
+    return await start_server()

@@ -1,0 +1,48 @@
+// JSON-over-HTTP calls to the Tandem API (same origin, the session cookie authenticates).
+
+/** An HTTP API error: `status`, and the server's `{"error": {"code", "message"}}`. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * Call the API and return the parsed JSON body (null for an empty body).
+ * @param {string} method
+ * @param {string} path
+ * @param {object} [body]
+ * @returns {Promise<any>}
+ * @throws {ApiError} for a 4xx/5xx answer or a network failure
+ */
+export async function api(method, path, body) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+  }
+  const data = await readJson(res);
+  if (!res.ok) {
+    const err = (data && data.error) || {};
+    throw new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText || "Request failed");
+  }
+  return data;
+}
+
+async function readJson(res) {
+  const text = await res.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return null; // e.g. a proxy's HTML error page: the status code still tells what happened
+  }
+}

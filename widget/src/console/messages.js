@@ -1,0 +1,75 @@
+// Builds message elements, shared by the live conversation view and the read-only transcript.
+// Text always goes through renderText (text nodes and safe links), never through markup.
+import { renderText } from "../lib/text.js";
+import { h } from "./dom.js";
+import { formatClock } from "./format.js";
+
+const STATE_LABELS = { sending: "Sending…", sent: "Sent", error: "Not sent" };
+
+/**
+ * One message of a conversation's stream, or a not-yet-acknowledged one of our own (no seq).
+ * @param {object} msg a Message object (or a pending one: client_id, text, private, author, created_at)
+ * @param {{meId?: string|null, state?: string, error?: string}} [opts] state: for the agent's own messages
+ * @returns {HTMLElement}
+ */
+export function messageElement(msg, opts = {}) {
+  const author = (msg.author && msg.author.type) || "system";
+  const isEvent = msg.type === "event" || author === "system";
+  const own = author === "agent" && !!opts.meId && msg.author.id === opts.meId;
+  const el = h("div", {
+    class: messageClasses(msg, author, isEvent, own),
+    "data-testid": "message",
+    "data-author": isEvent ? "system" : author,
+    "data-private": String(!!msg.private),
+  });
+  if (msg.seq !== undefined && msg.seq !== null) el.dataset.seq = String(msg.seq);
+  if (msg.client_id) el.dataset.clientId = msg.client_id;
+  if (isEvent) {
+    fillEvent(el, msg);
+  } else {
+    fillText(el, msg, own);
+    if (own) setMessageState(el, opts.state || "sent", opts.error);
+  }
+  return el;
+}
+
+function messageClasses(msg, author, isEvent, own) {
+  const classes = ["msg", isEvent ? "msg--system" : `msg--${author}`];
+  if (own) classes.push("msg--own");
+  if (msg.private) classes.push("msg--private");
+  return classes.join(" ");
+}
+
+function fillEvent(el, msg) {
+  const text = h("span", { class: "msg-text", "data-testid": "message-text" });
+  renderText(text, msg.text || "");
+  el.append(text);
+  if (msg.private) el.append(h("span", { class: "msg-tag", text: "Agents only" }));
+  el.append(h("time", { class: "msg-time", datetime: msg.created_at, text: formatClock(msg.created_at) }));
+}
+
+function fillText(el, msg, own) {
+  const bubble = h("div", { class: "msg-bubble" });
+  if (msg.private) bubble.append(h("div", { class: "msg-label", text: "Private note" }));
+  const text = h("div", { class: "msg-text", "data-testid": "message-text" });
+  renderText(text, msg.text || "");
+  bubble.append(text);
+  const name = own ? "You" : (msg.author && msg.author.name) || (msg.author.type === "visitor" ? "Visitor" : "Agent");
+  const meta = h("div", { class: "msg-meta" },
+    h("span", { class: "msg-author", text: name }),
+    h("time", { class: "msg-time", datetime: msg.created_at || "", text: msg.created_at ? formatClock(msg.created_at) : "" }));
+  if (own) meta.append(h("span", { class: "msg-state", "data-testid": "message-state" }));
+  el.append(bubble, meta);
+}
+
+/**
+ * Show the delivery state of one of the agent's own messages.
+ * @param {HTMLElement} el a message element
+ * @param {"sending"|"sent"|"error"} state
+ * @param {string} [error] why it was not sent
+ */
+export function setMessageState(el, state, error) {
+  el.dataset.state = state;
+  const slot = el.querySelector(".msg-state");
+  if (slot) slot.textContent = state === "error" && error ? `Not sent: ${error}` : STATE_LABELS[state] || "";
+}
