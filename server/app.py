@@ -56,7 +56,14 @@ def create_app(settings: Settings) -> web.Application:
     add_page_routes(app)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_chat)
+    app.on_shutdown.append(_disconnect_clients)
     return app
+
+
+async def _disconnect_clients(app: web.Application) -> None:
+    # Close sockets now, so clients reconnect (to a restarted or another server) at once instead
+    # of waiting for a ping timeout on a half-dead connection.
+    await app[SIO].shutdown()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -114,3 +114,42 @@ async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
 async def server(start_server: StartServer) -> Running:
     """A server with default settings (generous rate limits, so tests measure behaviour)."""
     return await start_server()
+
+
+PG_ADMIN_URL = os.environ.get("TANDEM_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def service_missing(what: str, error: Exception) -> None:
+    """Skip on a developer's machine without the service; in CI a missing service is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required in CI but unreachable: {error}")
+    pytest.skip(f"{what} not available: {error}")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def any_database(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, str]]:
+    """Server settings for the embedded SQLite default, then for a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    import uuid
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    try:
+        admin = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+    except (OSError, asyncpg.PostgresError) as error:
+        service_missing("PostgreSQL", error)
+    name = f"tandem_test_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {"TANDEM_DATABASE_URL": f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"}
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def any_server(any_database: dict[str, str], start_server: StartServer) -> Running:
+    """The same test on the embedded SQLite default and on PostgreSQL."""
+    return await start_server(**any_database)

@@ -155,6 +155,9 @@ class Router:
         for change in changes:
             async with self._locks(change.conversation.id):
                 await self._out.removed(agent.id, change.conversation, "requeued")
+                # The visitor hears they are waiting again (docs/protocol.md: sent on requeue).
+                position = await self.queue_position(change.conversation)
+                await self._out.visitor_state(change.conversation, position)
                 for event in change.events:
                     await self._out.message(change.conversation, event)
         if changes:
@@ -177,6 +180,10 @@ class Router:
             return None
         ids = [c.id for c in await self._stores.conversations.queued()]
         return ids.index(conv.id) + 1 if conv.id in ids else None
+
+    async def agents_online(self) -> bool:
+        """Whether any agent could take a chat now (the widget offers "leave a message" if not)."""
+        return bool(await self._candidates())
 
     async def _candidates(self) -> list[_Candidate]:
         connected = await self._presence.connected()

@@ -57,7 +57,7 @@ class VisitorNamespace(ChatNamespace):
         await asyncio.sleep(0)
         conv = await self.chat.stores.conversations.open_for_visitor(visitor.id)
         settings = (await self.chat.stores.settings.widget()).public()
-        settings["agents_online"] = await self._agents_online()
+        settings["agents_online"] = await self.chat.router.agents_online()
         await self.emit(
             "session",
             {
@@ -67,13 +67,6 @@ class VisitorNamespace(ChatNamespace):
                 "settings": settings,
             },
             to=sid,
-        )
-
-    async def _agents_online(self) -> bool:
-        connected = await self.chat.presence.connected()
-        return any(
-            a.status == "online" and a.id in connected and not a.disabled
-            for a in await self.chat.stores.agents.all()
         )
 
     async def _view(self, conv: Conversation) -> dict[str, Any]:

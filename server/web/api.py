@@ -98,8 +98,5 @@ async def canned(request: web.Request) -> web.Response:
 async def widget_settings(request: web.Request) -> web.Response:
     chat = request.app[CHAT]
     public = (await chat.stores.settings.widget()).public()
-    connected = await chat.presence.connected()
-    public["agents_online"] = any(
-        a.status == "online" and a.id in connected and not a.disabled for a in await chat.stores.agents.all()
-    )
+    public["agents_online"] = await chat.router.agents_online()
     return web.json_response(public)

@@ -68,6 +68,7 @@ export function startWidget(shadow, server) {
   const pending = []; // sends not yet acknowledged, oldest first: {client_id, text, el}
   const ended = new Set(); // closed conversations: late events about them must not bring them back
   let inflight = false;
+  let unanswered = 0; // message.send timeouts in a row
   let syncing = false;
   let syncAgain = false;
   let starting = false;
@@ -85,6 +86,8 @@ export function startWidget(shadow, server) {
     // A function, so every reconnect sends the token stored by then (a first session stores one).
     auth: (cb) => cb({ token: loadToken() }),
     transports: ["websocket", "polling"],
+    // Fall back to long-polling where a proxy blocks WebSockets, instead of retrying WebSocket only.
+    tryAllTransports: true,
   });
 
   const live = () => !!conv && conv.status !== "closed";
@@ -114,7 +117,7 @@ export function startWidget(shadow, server) {
   }
 
   function applySettings(next) {
-    if (next) settings = next;
+    if (next) settings = { ...settings, ...next };
     v.greeting.textContent = settings.greeting || "";
     v.greetingRow.hidden = !settings.greeting;
     const color = settings.color;
@@ -142,6 +145,7 @@ export function startWidget(shadow, server) {
 
   // The session's settings may be minutes old when the panel opens; ask again (best effort).
   function refreshSettings() {
+    if (!socket.connected) return; // refused or unreachable: the fetch would fail the same way
     fetch(`${server.origin}${server.prefix}/api/widget/settings`, { credentials: "omit" })
       .then((r) => (r.ok ? r.json() : null))
       .then((s) => {
@@ -153,8 +157,21 @@ export function startWidget(shadow, server) {
       .catch(() => {});
   }
 
-  function scrollDown() {
-    v.scroll.scrollTop = v.scroll.scrollHeight;
+  // Follow new messages only if the visitor is at the bottom (not reading back), and lay out
+  // once per frame however many messages a sync brings.
+  let atBottom = true;
+  let scrollQueued = false;
+  v.scroll.addEventListener("scroll", () => {
+    atBottom = v.scroll.scrollHeight - v.scroll.scrollTop - v.scroll.clientHeight < 60;
+  });
+  function scrollDown(force) {
+    if (force) atBottom = true;
+    if (scrollQueued || !atBottom) return;
+    scrollQueued = true;
+    requestAnimationFrame(() => {
+      scrollQueued = false;
+      v.scroll.scrollTop = v.scroll.scrollHeight;
+    });
   }
 
   function showBadge() {
@@ -190,7 +207,7 @@ export function startWidget(shadow, server) {
       refreshSettings();
     }
     render();
-    scrollDown();
+    scrollDown(true);
     const first = [v.composer, v.offlineText].find((el) => el.offsetParent);
     if (first) first.focus();
   }
@@ -201,6 +218,8 @@ export function startWidget(shadow, server) {
     v.panel.hidden = true;
     v.launcher.setAttribute("aria-expanded", "false");
     v.launcher.setAttribute("aria-label", "Open chat");
+    // Keep keyboard users where they were, unless the host page moved focus elsewhere.
+    if (shadow.activeElement) v.launcher.focus();
   }
 
   // ---- the conversation and its stream -------------------------------------------------------
@@ -315,7 +334,7 @@ export function startWidget(shadow, server) {
     const p = { client_id: uuid4(), text, el: messageEl({ author: { type: "visitor" }, text }, "sending") };
     pending.push(p);
     v.messages.append(p.el);
-    scrollDown();
+    scrollDown(true);
     pump();
   }
 
@@ -330,11 +349,22 @@ export function startWidget(shadow, server) {
     inflight = true;
     const res = await request(socket, "message.send", { client_id: p.client_id, text: p.text }, SEND_TIMEOUT_MS);
     inflight = false;
-    if (res.ok) {
-      ingest(res.message);
-      settle(p, "sent"); // in case ingest ignored it
-    } else if (res.error.code !== "timeout") {
-      fail(p, res.error);
+    if (res.error && res.error.code === "timeout") {
+      // Unanswered twice on a "live" connection: it is probably dead without knowing it yet
+      // (half-open TCP after a network switch, a server shutting down). Drop it so Socket.IO
+      // reconnects now rather than after its ping timeout; the resend follows the reconnect.
+      if (++unanswered >= 2 && socket.connected) {
+        unanswered = 0;
+        socket.io.engine.close();
+      }
+    } else {
+      unanswered = 0;
+      if (res.ok) {
+        ingest(res.message);
+        settle(p, "sent"); // in case ingest ignored it
+      } else {
+        fail(p, res.error);
+      }
     }
     pump();
   }
@@ -349,16 +379,19 @@ export function startWidget(shadow, server) {
   function fail(p, error) {
     settle(p, "error");
     const note = h("div", { class: "err", "data-tandem": "error", role: "alert" }, error.message || error.code);
+    p.el.append(note);
     if (error.code === "rate_limited") {
-      const retry = () => {
+      // Nothing was stored: the same client_id may go again once the visitor slows down.
+      const retry = h("button", { class: "link err", type: "button", "data-tandem": "retry" }, "Retry");
+      retry.addEventListener("click", () => {
         note.remove();
+        retry.remove();
         setState(p.el, "sending");
         pending.push(p);
         pump();
-      };
-      note.append(" ", h("button", { class: "link", type: "button", onclick: retry }, "Retry"));
+      });
+      p.el.append(retry);
     }
-    p.el.append(note);
   }
 
   function formError(form, text) {
@@ -499,7 +532,7 @@ export function startWidget(shadow, server) {
     } else if (err && err.message === "origin_not_allowed") {
       setConnection("Chat is not available on this website.");
     } else {
-      setConnection("Connecting…");
+      setConnection(connectedOnce ? "Reconnecting…" : "Connecting…");
     }
   });
 

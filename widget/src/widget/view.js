@@ -81,7 +81,7 @@ export function messageEl(m, state) {
   const who = m.author && m.author.type === "visitor" ? "visitor" : "agent";
   text.className = "bubble";
   const el = h("div", hook("message", { class: `msg ${who}`, "data-author": who, title: m.created_at && new Date(m.created_at).toLocaleString() }),
-    who === "agent" && m.author.name ? h("div", { class: "who" }, m.author.name) : null, text);
+    who === "agent" && m.author && m.author.name ? h("div", { class: "who" }, m.author.name) : null, text);
   if (who === "visitor") {
     el.append(h("div", hook("state", { class: "meta" })));
     setState(el, state || "sent");

@@ -1,0 +1,37 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (its own browser download is not used)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from tests.conftest import service_missing
+
+CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
+# The flags that work in a container as root without a GPU or outside network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DIST = Path(__file__).resolve().parents[2] / "widget" / "dist"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium", FileNotFoundError(CHROMIUM))
+    if not (DIST / "widget.js").exists():
+        pytest.fail("widget/dist is not built: run `make widget` (make test does)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where screenshots go (kept after the run)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
