@@ -206,7 +206,7 @@ class ConsoleApp {
     if (conversation.id === this.state.openId) this.view.setConversation(conversation, true);
     this.sync(conversation.id);
     if (isNew && reason !== "taken") {
-      this.flasher.flash("New chat");
+      this.flasher.flash("chat", conversation.id);
       if (reason === "transferred") this.toast(`${visitorName(conversation.visitor)} was transferred to you`);
     }
   }
@@ -277,7 +277,10 @@ class ConsoleApp {
    */
   addMessage(msg, live) {
     const id = msg.conversation_id;
-    if (!this.state.conversations.has(id) && id !== this.state.openId) return;
+    if (!this.state.conversations.has(id) && id !== this.state.openId) {
+      this.resolvePending(msg); // e.g. acknowledged just after the conversation was transferred away
+      return;
+    }
     const stream = this.state.stream(id);
     if (stream.bySeq.has(msg.seq)) {
       this.resolvePending(msg);
@@ -297,7 +300,7 @@ class ConsoleApp {
       this.markOpenSeen();
     }
     if (live && fromVisitor && (id !== this.state.openId || document.visibilityState === "hidden")) {
-      this.flasher.flash("New message");
+      this.flasher.flash("message", id);
     }
     this.sidebar.renderConversations(this.state);
   }
@@ -450,14 +453,15 @@ class ConsoleApp {
     if (!id) return;
     const payload = { conversation_id: id, agent_id: agentId };
     if (note) payload.note = note;
+    // Read the name now: `conversation.removed` may arrive before the acknowledgement.
+    const name = visitorName((this.state.conversations.get(id) || this.view.conversation || {}).visitor);
     const ack = await request(this.socket, "conversation.transfer", payload);
     if (!ack.ok) {
       this.view.showError(`Could not transfer: ${ackError(ack)}`);
       return;
     }
     const target = this.state.agents.find((a) => a.id === agentId);
-    const conv = this.state.conversations.get(id);
-    this.toast(`${visitorName(conv && conv.visitor)} was transferred to ${target ? target.name : "another agent"}`);
+    this.toast(`${name} was transferred to ${target ? target.name : "another agent"}`);
     this.leaveOpenConversation();
     this.state.forget(id);
     this.showPlaceholder();

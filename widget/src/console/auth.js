@@ -20,7 +20,7 @@ export async function currentAgent() {
 /**
  * Show the sign-in form in `root`; resolves with the agent once the server accepts the password.
  * @param {HTMLElement} root
- * @param {{heading?: string}} [opts]
+ * @param {{heading?: string, notice?: string}} [opts] notice: e.g. why the agent was signed out
  * @returns {Promise<object>}
  */
 export function showSignIn(root, opts = {}) {
@@ -55,6 +55,7 @@ export function showSignIn(root, opts = {}) {
       h("div", { class: "login-card" },
         h("div", { class: "brand brand-large" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Tandem"),
         h("h1", { text: opts.heading || "Sign in" }),
+        opts.notice ? h("p", { class: "notice", text: opts.notice }) : null,
         form)));
     email.focus();
   });

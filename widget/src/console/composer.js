@@ -5,6 +5,7 @@ import { h } from "./dom.js";
 const TYPING_THROTTLE_MS = 2000; // at most one typing:true per 2 s
 const TYPING_IDLE_MS = 3000; // typing:false after 3 s without a keystroke
 const MAX_SUGGESTIONS = 8;
+const PLACEHOLDER = "Type a reply… (Enter to send, Shift+Enter for a new line, / for canned responses)";
 // A "/word" ending at the caret, at the start of the text or after whitespace.
 const SHORTCUT_RE = /(^|\s)\/([^\s/]*)$/;
 
@@ -27,8 +28,7 @@ export class Composer {
 
   build() {
     this.textarea = h("textarea", {
-      class: "composer-input", "data-testid": "composer", rows: "2",
-      placeholder: "Type a reply… (Enter to send, Shift+Enter for a new line, / for canned responses)",
+      class: "composer-input", "data-testid": "composer", rows: "2", placeholder: PLACEHOLDER,
       "aria-label": "Message",
       oninput: () => this.onInput(),
       onkeydown: (e) => this.onKeyDown(e),
@@ -52,10 +52,10 @@ export class Composer {
     this.textarea.disabled = !enabled;
     this.sendButton.disabled = !enabled;
     this.privateToggle.disabled = !enabled;
+    this.textarea.placeholder = enabled ? PLACEHOLDER : placeholder || "";
     if (!enabled) {
       this.stopTyping();
       this.closeSuggestions();
-      if (placeholder) this.textarea.placeholder = placeholder;
     }
   }
 

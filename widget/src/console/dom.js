@@ -18,6 +18,8 @@ export function h(tag, attrs = {}, ...children) {
     else if (key === "dataset") Object.assign(el.dataset, value);
     else if (key.startsWith("on") && typeof value === "function") {
       el.addEventListener(key.slice(2), value);
+    } else if (key === "value" && tag === "input") {
+      el.setAttribute("value", value); // also the default, so form.reset() returns to it
     } else if (key in PROPS) el[key] = value;
     else el.setAttribute(key, value === true ? "" : String(value));
   }

@@ -9,7 +9,8 @@ const STATE_LABELS = { sending: "Sending…", sent: "Sent", error: "Not sent" };
 /**
  * One message of a conversation's stream, or a not-yet-acknowledged one of our own (no seq).
  * @param {object} msg a Message object (or a pending one: client_id, text, private, author, created_at)
- * @param {{meId?: string|null, state?: string, error?: string}} [opts] state: for the agent's own messages
+ * @param {{meId?: string|null, state?: string, error?: string, readOnly?: boolean}} [opts] state: delivery
+ *   state of the agent's own messages; readOnly (transcripts): no delivery state at all
  * @returns {HTMLElement}
  */
 export function messageElement(msg, opts = {}) {
@@ -27,8 +28,8 @@ export function messageElement(msg, opts = {}) {
   if (isEvent) {
     fillEvent(el, msg);
   } else {
-    fillText(el, msg, own);
-    if (own) setMessageState(el, opts.state || "sent", opts.error);
+    fillText(el, msg, own, !opts.readOnly);
+    if (own && !opts.readOnly) setMessageState(el, opts.state || "sent", opts.error);
   }
   return el;
 }
@@ -48,7 +49,7 @@ function fillEvent(el, msg) {
   el.append(h("time", { class: "msg-time", datetime: msg.created_at, text: formatClock(msg.created_at) }));
 }
 
-function fillText(el, msg, own) {
+function fillText(el, msg, own, withState) {
   const bubble = h("div", { class: "msg-bubble" });
   if (msg.private) bubble.append(h("div", { class: "msg-label", text: "Private note" }));
   const text = h("div", { class: "msg-text", "data-testid": "message-text" });
@@ -58,7 +59,7 @@ function fillText(el, msg, own) {
   const meta = h("div", { class: "msg-meta" },
     h("span", { class: "msg-author", text: name }),
     h("time", { class: "msg-time", datetime: msg.created_at || "", text: msg.created_at ? formatClock(msg.created_at) : "" }));
-  if (own) meta.append(h("span", { class: "msg-state", "data-testid": "message-state" }));
+  if (own && withState) meta.append(h("span", { class: "msg-state", "data-testid": "message-state" }));
   el.append(bubble, meta);
 }
 

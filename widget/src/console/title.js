@@ -2,13 +2,16 @@
 
 const FLASH_MS = 1000;
 
-/** Alternates the title between "(N) New chat — Tandem" and "(N) <base title>". */
+/**
+ * Alternates the title between "(N) New chat — Tandem" and "(N) <base title>", N being the number of
+ * conversations that want attention. "New chat" wins over "New message" while any chat is new.
+ */
 export class TitleFlasher {
   /** @param {string} baseTitle */
   constructor(baseTitle) {
     this.baseTitle = baseTitle;
-    this.count = 0;
-    this.label = "";
+    this.conversations = new Set();
+    this.newChat = false;
     this.timer = null;
     this.on = false;
     this.stop = this.stop.bind(this);
@@ -22,12 +25,13 @@ export class TitleFlasher {
   }
 
   /**
-   * Start (or continue) flashing; each call adds one to the count.
-   * @param {string} label e.g. "New chat" or "New message"
+   * Start (or continue) flashing for conversation `conversationId`.
+   * @param {"chat"|"message"} kind a newly assigned chat, or a new message
+   * @param {string} conversationId
    */
-  flash(label) {
-    this.count += 1;
-    this.label = label;
+  flash(kind, conversationId) {
+    this.conversations.add(conversationId);
+    if (kind === "chat") this.newChat = true;
     this.on = true;
     this.render();
     if (!this.timer) {
@@ -40,15 +44,18 @@ export class TitleFlasher {
 
   /** Stop flashing and restore the base title. */
   stop() {
-    if (!this.timer && !this.count) return;
+    if (!this.timer && !this.conversations.size) return;
     clearInterval(this.timer);
     this.timer = null;
-    this.count = 0;
+    this.conversations.clear();
+    this.newChat = false;
     document.title = this.baseTitle;
   }
 
   render() {
     // Both phases keep the count, so the tab always shows that something is waiting.
-    document.title = this.on ? `(${this.count}) ${this.label} — Tandem` : `(${this.count}) ${this.baseTitle}`;
+    const count = this.conversations.size;
+    const label = this.newChat ? (count > 1 ? "New chats" : "New chat") : count > 1 ? "New messages" : "New message";
+    document.title = this.on ? `(${count}) ${label} — Tandem` : `(${count}) ${this.baseTitle}`;
   }
 }

@@ -1,0 +1,59 @@
+// Small helpers shared by the admin sections: labelled fields and per-form error/success slots.
+import { h, showError } from "../console/dom.js";
+
+let fieldIds = 0;
+
+/**
+ * A label with its control, linked by id.
+ * @param {string} label
+ * @param {HTMLElement} control
+ * @param {string} [hint]
+ */
+export function field(label, control, hint) {
+  if (!control.id) control.id = `f${++fieldIds}`;
+  return h("div", { class: "field" },
+    h("label", { for: control.id, text: label }),
+    control,
+    hint ? h("p", { class: "hint", text: hint }) : null);
+}
+
+/**
+ * An error slot (role=alert) to place next to the form or row it belongs to.
+ * @param {string} [testid]
+ */
+export function errorSlot(testid = "form-error") {
+  return h("p", { class: "form-error", role: "alert", "data-testid": testid, hidden: true });
+}
+
+/**
+ * Run `action` while `button` is disabled, showing any API error in `slot`.
+ * @param {HTMLElement} slot
+ * @param {HTMLButtonElement|null} button
+ * @param {() => Promise<any>} action
+ * @returns {Promise<boolean>} true when it succeeded
+ */
+export async function guarded(slot, button, action) {
+  showError(slot, "");
+  if (button) button.disabled = true;
+  try {
+    await action();
+    return true;
+  } catch (e) {
+    showError(slot, e.message || "Request failed");
+    return false;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/**
+ * A select with fixed options.
+ * @param {string} name
+ * @param {Array<[string, string]>} options [value, label]
+ * @param {string} [value]
+ */
+export function select(name, options, value) {
+  const el = h("select", { name }, options.map(([v, label]) => h("option", { value: v, text: label })));
+  if (value !== undefined) el.value = value;
+  return el;
+}

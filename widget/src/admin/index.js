@@ -1,0 +1,52 @@
+// Entry point of admin.html: agents, widget settings and canned responses, for admins only.
+import { h, replace } from "../console/dom.js";
+import { requireAgent, showSignIn, signOut } from "../console/auth.js";
+import { agentsSection } from "./agents.js";
+import { settingsSection } from "./settings.js";
+import { cannedSection } from "./canned.js";
+
+const HEADING = "Sign in to Tandem admin";
+
+async function main() {
+  const root = document.getElementById("app");
+  let agent = await requireAgent(root, { heading: HEADING });
+  for (;;) {
+    await new Promise((resolve) => renderAdmin(root, agent, resolve));
+    agent = await showSignIn(root, { heading: HEADING });
+  }
+}
+
+/**
+ * Render the admin page, or "Admins only" for other agents.
+ * @param {HTMLElement} root
+ * @param {object} agent
+ * @param {() => void} onSignedOut
+ */
+function renderAdmin(root, agent, onSignedOut) {
+  const out = async () => {
+    await signOut();
+    onSignedOut();
+  };
+  const header = h("header", { class: "topbar" },
+    h("a", { class: "brand", href: "/admin" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Tandem admin"),
+    h("nav", { class: "topbar-right" },
+      h("span", { class: "me-name", text: agent.name }),
+      h("a", { href: "/console", class: "btn btn-ghost", text: "Console" }),
+      h("button", { type: "button", class: "btn btn-ghost", "data-testid": "sign-out", text: "Sign out", onclick: out })));
+  if (agent.role !== "admin") {
+    replace(root, header, h("main", { class: "admin" },
+      h("section", { class: "card", "data-testid": "admins-only" },
+        h("h1", { text: "Admins only" }),
+        h("p", { text: "Your account cannot change these settings. Ask an admin for help." }))));
+    return;
+  }
+  replace(root, header, h("main", { class: "admin" },
+    h("nav", { class: "admin-nav" },
+      h("a", { href: "#agents", text: "Agents" }), h("a", { href: "#settings", text: "Widget" }),
+      h("a", { href: "#canned", text: "Canned responses" })),
+    agentsSection(agent),
+    settingsSection(),
+    cannedSection()));
+}
+
+main();
