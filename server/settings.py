@@ -5,6 +5,7 @@ A bad value stops start-up with a :class:`SettingsError` naming the variable.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -66,6 +67,8 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if math.isnan(value):  # float() accepts "nan", which passes every comparison below
+        raise SettingsError(f"{name} must be a number, got {raw!r}")
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
@@ -115,9 +118,16 @@ def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
     # Generated once and kept, so visitor tokens and sessions survive a restart.
     path = data_dir / "secret_key"
     if path.exists():
-        return path.read_text().strip()
+        key = path.read_text().strip()
+        if len(key) < 16:  # e.g. emptied by a crash: tokens signed with it could be forged
+            raise SettingsError(
+                f"TANDEM_SECRET_KEY is not set and {path} holds no usable key; delete it to generate one"
+            )
+        return key
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
+    # Created readable by the owner only from the start (no moment with the umask's permissions).
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(key)
     path.chmod(0o600)
     return key
 

@@ -59,6 +59,9 @@ class Delivery:
                 # Re-read: the conversation may have been transferred since the caller loaded it.
                 current = await self._stores.conversations.get(conv.id) or conv
                 await self._out.message(current, appended.message, skip_sid)
+                if current.status == "queued":
+                    # Agents see each waiting chat's latest message in the queue.
+                    await self._out.queue_changed(await self._stores.conversations.queued(), [])
         return appended.message
 
     async def replay(self, conv: Conversation, last_seq: int, *, include_private: bool) -> Replay:

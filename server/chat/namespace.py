@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +29,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.chat = chat
         self._limits = chat.connection_limits()
         self.handlers: dict[str, Handler] = {}
+        # One lock per connection while it has a message.send in progress (see _dispatch).
+        self._send_order: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         if event == "connect":
@@ -48,6 +52,13 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             handler = self.handlers.get(event)
             if handler is None:
                 raise ChatError("bad_request", f"Unknown event {event!r}")
+            if event == "message.send":
+                # A connection's messages are stored in the order it sent them: the handler reads
+                # the database before it takes the conversation lock, so without this a later send
+                # can overtake an earlier one. Taken before any await, so waiters queue in arrival order.
+                lock = self._send_order.setdefault(sid, asyncio.Lock())
+                async with lock:
+                    return await handler(sid, check_payload(data))
             return await handler(sid, check_payload(data))
         except ChatError as error:
             self.chat.metrics.rejected.labels(code=error.code).inc()

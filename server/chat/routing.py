@@ -179,7 +179,12 @@ class Router:
         if conv.status != "queued":
             return None
         ids = [c.id for c in await self._stores.conversations.queued()]
-        return ids.index(conv.id) + 1 if conv.id in ids else None
+        if conv.id not in ids:
+            return None
+        # Every caller tells the visitor this place: remember it, so the next queue_changed() corrects
+        # it if the queue moved meanwhile (else a place computed just before a routing pass stays stale).
+        self._positions[conv.id] = ids.index(conv.id) + 1
+        return self._positions[conv.id]
 
     async def agents_online(self) -> bool:
         """Whether any agent could take a chat now (the widget offers "leave a message" if not)."""

@@ -88,8 +88,8 @@ class VisitorNamespace(ChatNamespace):
         await self._check_conversation_limits(visitor_id, session.get("ip"))
         conv = await stores.conversations.create(visitor_id, session.get("ip"))
         log.info("conversation c_%s started by v_%s", conv.id, visitor_id)
-        view = await self._view(conv)
         await self.chat.router.queue_changed()
+        view = await self._view(conv)  # after queue_changed(): a correction of this place follows the ack
         self.chat.router.kick()
         return {"ok": True, "conversation": view}
 
@@ -145,6 +145,10 @@ class VisitorNamespace(ChatNamespace):
         conv = await self.chat.stores.conversations.open_for_visitor(visitor_id)
         if conv is None:
             # A retry of a message stored just before its conversation closed still gets its ack.
+            latest = next(iter(await self.chat.stores.conversations.for_visitor(visitor_id)), None)
+            stored = await self.chat.stores.messages.by_client_id(latest.id, client_id) if latest else None
+            if stored is not None:
+                return {"ok": True, "message": message_view(stored)}
             raise ChatError("no_conversation", "No open conversation: start one first")
         visitor = await self.chat.stores.visitors.get(visitor_id)
         author = Author("visitor", visitor_id, visitor.name if visitor else None)

@@ -62,13 +62,11 @@ class ConversationStore:
 
     async def queued(self) -> list[Conversation]:
         """Waiting conversations in the order they will be served."""
+        # Arrival order is id order (ids are allocated by the INSERT). Not queued_at: create() reads the
+        # clock before it gets a connection, so under concurrent starts queued_at and ids disagree.
         return await self._many(
             conversations.c.status == "queued",
-            order=(
-                conversations.c.priority.desc(),
-                conversations.c.queued_at,
-                conversations.c.id,
-            ),
+            order=(conversations.c.priority.desc(), conversations.c.id),
         )
 
     async def assigned_to(self, agent_id: int) -> list[Conversation]:

@@ -116,6 +116,7 @@ async def update_agent(request: web.Request) -> web.Response:
         fail(404, "not_found", "No such agent")
     if changes.get("disabled"):
         await chat.stores.sessions.end_all(agent.id)
+        await chat.broadcaster.disconnect_agent(agent.id)
         await chat.router.requeue(agent)
     await chat.broadcaster.agents_changed()
     chat.router.kick()  # more capacity, or an agent back
@@ -183,7 +184,7 @@ async def list_canned(request: web.Request) -> web.Response:
 
 
 def _canned(c: Any) -> dict[str, Any]:
-    return {"id": c.id, "shortcut": c.shortcut, "text": c.text}
+    return {"id": str(c.id), "shortcut": c.shortcut, "text": c.text}
 
 
 def _check_canned(data: dict[str, Any], partial: bool) -> dict[str, str]:

@@ -90,7 +90,7 @@ async def canned(request: web.Request) -> web.Response:
     await current_agent(request)
     items = await request.app[CHAT].stores.settings.canned()
     return web.json_response(
-        {"canned": [{"id": c.id, "shortcut": c.shortcut, "text": c.text} for c in items]}
+        {"canned": [{"id": str(c.id), "shortcut": c.shortcut, "text": c.text} for c in items]}
     )
 
 
