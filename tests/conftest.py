@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import argon2
 import pytest
 from aiohttp import web
 
@@ -86,6 +87,14 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
 
 
 StartServer = Callable[..., Awaitable[Running]]
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process servers hash with argon2's cheapest profile: the default costs ~0.5 s a hash
+    here, and tests sign in many agents. Subprocess servers keep the real cost."""
+    cheap = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+    monkeypatch.setattr(argon2, "PasswordHasher", lambda: cheap)
 
 
 @pytest.fixture

@@ -61,7 +61,9 @@ def check_email(value: str | None) -> str | None:
 
 
 def check_id(value: Any, prefix: str) -> int:
-    """Parse an API id such as ``c_12``; anything else is an unknown id."""
+    """Parse an API id such as ``c_12``; a missing one is a bad request, anything else unknown."""
+    if value is None:
+        raise bad_request(f"'{'conversation_id' if prefix == 'c' else 'agent_id'}' is required")
     if isinstance(value, str) and value.startswith(prefix + "_") and value[2:].isdigit():
         return int(value[2:])
     raise ChatError("not_found", f"No such {'conversation' if prefix == 'c' else 'agent'}")

@@ -1,4 +1,4 @@
-// Builds the widget's DOM. Only structure lives here; chat.js decides what is shown when.
+// Builds the widget's DOM. Only structure lives here; screen.js decides what is shown when.
 // Every element tests (or hosts) may need carries a stable data-tandem hook.
 import { h } from "../lib/dom.js";
 import { renderText } from "../lib/text.js";
@@ -10,7 +10,7 @@ const STATE_LABELS = { sending: "Sending…", sent: "Sent", error: "Not sent" };
 /** Props for an element with the data-tandem hook `name`. */
 const hook = (name, props) => ({ "data-tandem": name, ...props });
 
-/** A labelled input for a pre-chat field; chat.js hides it or marks it required per settings. */
+/** A labelled input for a pre-chat field; screen.js hides it or marks it required per settings. */
 function field(name, type, label) {
   return h("label", { class: "field" }, label, h("input", { name, type, autocomplete: name }));
 }
@@ -27,7 +27,7 @@ function chatIcon() {
 }
 
 /**
- * Build the launcher and panel inside `shadow` and return the elements chat.js drives.
+ * Build the launcher and panel inside `shadow` and return the elements the widget drives.
  * @param {ShadowRoot} shadow
  */
 export function buildView(shadow) {

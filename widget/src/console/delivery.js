@@ -1,0 +1,155 @@
+// Messages in and out: taking in each conversation's stream (live, replayed, acknowledged) without
+// gaps or duplicates, syncing what was missed, unread tracking, and sending with resend until
+// acknowledged (same client_id, so the server stores each message once).
+import { uuid4 } from "../lib/text.js";
+import { request, ackError } from "./socket.js";
+
+const RETRY_SEND_MS = 1500;
+
+/**
+ * Receiving, syncing and sending messages.
+ * Mixed into ConsoleApp's prototype by app.js: `this` is the console app.
+ */
+export const deliveryMethods = {
+  /**
+   * Take in a message from a live event, a replay or an acknowledgement.
+   * @param {object} msg
+   * @param {boolean} live from a `message` event (may flash the title)
+   */
+  addMessage(msg, live) {
+    const id = msg.conversation_id;
+    if (!this.state.conversations.has(id) && id !== this.state.openId) {
+      this.resolvePending(msg); // e.g. acknowledged just after the conversation was transferred away
+      return;
+    }
+    const stream = this.state.stream(id);
+    if (stream.bySeq.has(msg.seq)) {
+      this.resolvePending(msg);
+      return;
+    }
+    if (live && stream.isAhead(msg)) {
+      // We missed something: replay from what we hold; the replay includes this message too.
+      this.sync(id);
+      return;
+    }
+    stream.add(msg);
+    this.resolvePending(msg);
+    const fromVisitor = msg.author && msg.author.type === "visitor";
+    if (fromVisitor && this.state.isTyping(id)) this.setVisitorTyping(id, false);
+    if (id === this.state.openId) {
+      this.view.addMessage(msg);
+      this.markOpenSeen();
+    }
+    if (live && fromVisitor && (id !== this.state.openId || document.visibilityState === "hidden")) {
+      this.flasher.flash("message", id);
+    }
+    this.sidebar.renderConversations(this.state);
+  },
+
+  resolvePending(msg) {
+    if (!msg.client_id || !this.state.pending.has(msg.client_id)) return;
+    this.state.pending.delete(msg.client_id);
+    if (msg.conversation_id === this.state.openId) this.view.removePending(msg.client_id);
+  },
+
+  /** Everything shown in the open view counts as seen, if the agent can actually see the page. */
+  markOpenSeen() {
+    const id = this.state.openId;
+    if (!id || document.visibilityState === "hidden") return;
+    const before = this.state.unreadCount(id);
+    this.state.markSeen(id);
+    if (before) this.sidebar.renderConversations(this.state);
+  },
+
+  /**
+   * Fetch every message after the last one held, page by page. Concurrent calls for the same
+   * conversation are merged into one more round.
+   * @param {string} id
+   */
+  sync(id) {
+    const running = this.syncs.get(id);
+    if (running) {
+      running.again = true;
+      return running.promise;
+    }
+    const job = { again: true };
+    job.promise = (async () => {
+      try {
+        while (job.again) {
+          job.again = false;
+          await this.syncOnce(id);
+        }
+      } finally {
+        this.syncs.delete(id);
+      }
+    })();
+    this.syncs.set(id, job);
+    return job.promise;
+  },
+
+  async syncOnce(id) {
+    for (;;) {
+      if (!this.state.conversations.has(id) && id !== this.state.openId) return;
+      const ack = await request(this.socket, "sync", { conversation_id: id, last_seq: this.state.stream(id).lastSeq });
+      if (!ack.ok) return;
+      if (ack.conversation && this.state.conversations.has(id)) {
+        this.state.conversations.set(id, { ...this.state.conversations.get(id), ...ack.conversation });
+      }
+      const messages = ack.messages || [];
+      for (const m of messages) this.addMessage(m, false);
+      if (!ack.more || !messages.length) return;
+    }
+  },
+
+  sendMessage(text, isPrivate) {
+    const id = this.state.openId;
+    if (!id) return;
+    const me = this.state.me;
+    const pending = {
+      client_id: uuid4(),
+      conversation_id: id,
+      text,
+      private: isPrivate,
+      type: isPrivate ? "note" : "text",
+      author: { type: "agent", id: me.id, name: me.name },
+      created_at: new Date().toISOString(),
+      state: "sending",
+      inflight: false,
+    };
+    this.state.pending.set(pending.client_id, pending);
+    this.view.showError("");
+    this.view.addPending(pending);
+    this.transmit(pending);
+  },
+
+  /** Send (or resend, with the same client_id) a pending message. */
+  async transmit(p) {
+    if (!this.socket.connected || p.inflight) return; // the next `session` resends it
+    p.inflight = true;
+    const ack = await request(this.socket, "message.send", {
+      conversation_id: p.conversation_id, client_id: p.client_id, text: p.text, private: p.private,
+    });
+    p.inflight = false;
+    if (!this.state.pending.has(p.client_id)) return; // a replay already delivered it
+    if (ack.ok && ack.message) {
+      this.setPendingState(p, "sent");
+      this.addMessage(ack.message, true);
+    } else if (ack.error && (ack.error.code === "timeout" || ack.error.code === "rate_limited")) {
+      setTimeout(() => this.transmit(p), RETRY_SEND_MS);
+    } else {
+      this.setPendingState(p, "error", ackError(ack));
+    }
+  },
+
+  setPendingState(p, state, error) {
+    p.state = state;
+    p.error = error;
+    if (p.conversation_id === this.state.openId) this.view.setPendingState(p.client_id, state, error);
+  },
+
+  sendTyping(typing) {
+    const id = this.state.openId;
+    if (!id || !this.socket.connected) return;
+    this.socket.emit("typing", { conversation_id: id, typing });
+  },
+};

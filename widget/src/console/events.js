@@ -1,0 +1,151 @@
+// The console's side of the agent connection: connecting, and every event the server sends
+// (session, queue, assignments, conversation updates, messages, typing, visitors, the team).
+import { api } from "./api.js";
+import { visitorName } from "./format.js";
+import { connectAgent } from "./socket.js";
+
+const TYPING_SHOWN_MS = 6000; // hide the visitor's typing indicator if no update arrives
+
+/**
+ * The connection and the server's events.
+ * Mixed into ConsoleApp's prototype by app.js: `this` is the console app.
+ */
+export const eventMethods = {
+  connect() {
+    const socket = connectAgent();
+    this.socket = socket;
+    socket.on("connect", () => this.setBanner(""));
+    socket.on("disconnect", (reason) => {
+      if (reason !== "io client disconnect") this.setBanner("Connection lost. Reconnecting…");
+    });
+    socket.on("connect_error", (err) => this.onConnectError(err));
+    socket.on("session", (d) => this.onSession(d));
+    socket.on("queue.updated", (d) => this.onQueueUpdated(d));
+    socket.on("conversation.assigned", (d) => this.onAssigned(d));
+    socket.on("conversation.removed", (d) => this.onRemoved(d));
+    socket.on("conversation.updated", (d) => this.onConversationUpdated(d));
+    socket.on("message", (m) => this.addMessage(m, true));
+    socket.on("typing", (d) => this.onTyping(d));
+    socket.on("visitor.updated", (d) => this.onVisitorUpdated(d));
+    socket.on("agents.updated", (d) => this.onAgentsUpdated(d));
+  },
+
+  onConnectError(err) {
+    // socket.active is false when the server itself refused us; otherwise the client retries.
+    if (this.socket.active) {
+      this.setBanner("Cannot reach the server. Retrying…");
+      return;
+    }
+    if (err && err.message === "unauthorized") {
+      this.shutdown();
+      this.onSignedOut("Your session has ended. Please sign in again.");
+      return;
+    }
+    this.setBanner(`The server refused the connection (${(err && err.message) || "unknown error"}).`);
+  },
+
+  async loadCanned() {
+    try {
+      const data = await api("GET", "/api/canned");
+      this.state.canned = (data && data.canned) || [];
+    } catch (e) {
+      /* canned responses are a convenience: the console works without them */
+    }
+  },
+
+  onSession(data) {
+    this.sessions += 1;
+    if (this.sessions > 1) this.loadCanned(); // an admin may have changed them while we were away
+    this.state.applySession(data);
+    this.state.pruneSeen();
+    this.renderMe();
+    this.renderLists();
+    this.view.setTargets(this.state.transferTargets());
+    const open = this.state.openId;
+    if (open) {
+      const conv = this.state.conversations.get(open);
+      if (conv) this.view.setConversation(conv, true);
+      else if (this.view.conversation) this.view.setConversation(this.view.conversation, false);
+    }
+    // Catch up on everything missed while disconnected, then resend what was never acknowledged.
+    for (const id of this.state.conversations.keys()) this.sync(id);
+    for (const p of this.state.pending.values()) {
+      if (p.state === "sending" && !p.inflight) this.transmit(p);
+    }
+  },
+
+  onQueueUpdated(data) {
+    this.state.queue = data.queue || [];
+    this.sidebar.renderQueue(this.state);
+  },
+
+  onAssigned({ conversation, reason }) {
+    const isNew = !this.state.conversations.has(conversation.id);
+    this.state.conversations.set(conversation.id, conversation);
+    this.state.queue = this.state.queue.filter((c) => c.id !== conversation.id);
+    this.renderLists();
+    if (conversation.id === this.state.openId) this.view.setConversation(conversation, true);
+    this.sync(conversation.id);
+    if (isNew && reason !== "taken") {
+      this.flasher.flash("chat", conversation.id);
+      if (reason === "transferred") this.toast(`${visitorName(conversation.visitor)} was transferred to you`);
+    }
+  },
+
+  onRemoved({ conversation_id: id, reason }) {
+    const conv = this.state.conversations.get(id);
+    this.state.forget(id);
+    this.renderLists();
+    if (id === this.state.openId && conv) {
+      this.view.setConversation({ ...conv }, false);
+      this.view.showNotice(reason === "requeued"
+        ? "This conversation went back to the queue."
+        : "This conversation was transferred to another agent.");
+    }
+  },
+
+  onConversationUpdated({ conversation }) {
+    const id = conversation.id;
+    const known = this.state.conversations.has(id);
+    if (!known && id !== this.state.openId) return;
+    if (conversation.status === "closed" && id !== this.state.openId) {
+      this.state.forget(id);
+    } else if (known) {
+      this.state.conversations.set(id, conversation);
+    }
+    if (id === this.state.openId) {
+      const mine = known && !!conversation.agent && conversation.agent.id === this.state.me.id;
+      this.view.setConversation(conversation, mine);
+    }
+    this.renderLists();
+  },
+
+  onTyping({ conversation_id: id, typing }) {
+    this.setVisitorTyping(id, !!typing);
+  },
+
+  setVisitorTyping(id, typing) {
+    const wasTyping = this.state.isTyping(id);
+    clearTimeout(this.typingTimers.get(id));
+    this.state.typingUntil.set(id, typing ? Date.now() + TYPING_SHOWN_MS : 0);
+    if (typing) this.typingTimers.set(id, setTimeout(() => this.setVisitorTyping(id, false), TYPING_SHOWN_MS));
+    if (id === this.state.openId) {
+      const conv = this.state.conversations.get(id);
+      this.view.setTyping(typing, conv ? visitorName(conv.visitor) : undefined);
+    }
+    if (wasTyping !== typing) this.sidebar.renderConversations(this.state);
+  },
+
+  onVisitorUpdated({ conversation_id: id, visitor }) {
+    if (!visitor) return;
+    this.state.visitors.set(id, visitor);
+    if (id === this.state.openId) this.panel.show(visitor, id);
+  },
+
+  onAgentsUpdated({ agents }) {
+    this.state.setAgents(agents || []);
+    this.renderMe();
+    this.sidebar.renderTeam(this.state);
+    this.view.setTargets(this.state.transferTargets());
+  },
+};

@@ -1,0 +1,139 @@
+// What the widget shows, drawn from its state into the DOM built by view.js: the panel opening and
+// closing, the status line, which form is visible, the brand colour, scrolling, the unread badge
+// and the connection notice.
+import { live } from "./sync.js";
+import { decideOffline, refreshSettings } from "./forms.js";
+import { showTyping } from "./typing.js";
+
+/** The text colour readable on `color` (#rgb or #rrggbb); white for anything else. */
+function textOn(color) {
+  let hex = (/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color) || [])[1];
+  if (!hex) return "#fff";
+  if (hex.length === 3) hex = hex.replace(/./g, "$&$&");
+  const n = parseInt(hex, 16);
+  const luma = (0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255)) / 255;
+  return luma > 0.65 ? "#111827" : "#fff";
+}
+
+function statusText(conv) {
+  if (!conv) return "";
+  if (conv.status === "closed") return "This chat has ended";
+  if (conv.status === "assigned") return `You are chatting with ${(conv.agent && conv.agent.name) || "an agent"}`;
+  return conv.queue_position ? `You are number ${conv.queue_position} in line` : "Waiting for an agent…";
+}
+
+/** How the settings ask for pre-chat field `name`: "off", "optional" or "required". */
+export function prechatMode(w, name) {
+  return (w.settings.prechat && w.settings.prechat[name]) || "off";
+}
+
+/** Show or hide the status line, the forms, the composer and the notices for the current state. */
+export function render(w) {
+  const v = w.v;
+  const conv = w.conv;
+  const fresh = !conv;
+  const closed = !!conv && conv.status === "closed";
+  const leaveMessage = fresh && w.offline;
+  v.status.textContent = statusText(conv);
+  v.prechat.hidden = !fresh || leaveMessage || (prechatMode(w, "name") === "off" && prechatMode(w, "email") === "off");
+  v.offline.hidden = !leaveMessage;
+  v.footer.hidden = closed || leaveMessage;
+  v.ended.hidden = !closed;
+  v.notice.hidden = !(w.thanked && conv && conv.status === "queued");
+  if (!live(w)) showTyping(w, null);
+}
+
+/** Merge `next` (if any) into the settings and show them: greeting, colour, pre-chat fields. */
+export function applySettings(w, next) {
+  const v = w.v;
+  if (next) w.settings = { ...w.settings, ...next };
+  const settings = w.settings;
+  v.greeting.textContent = settings.greeting || "";
+  v.greetingRow.hidden = !settings.greeting;
+  const color = settings.color;
+  if (color && typeof CSS !== "undefined" && CSS.supports("color", color)) {
+    v.root.style.setProperty("--tc", color);
+    v.root.style.setProperty("--tt", textOn(color));
+  }
+  for (const form of [v.prechat, v.offline]) {
+    for (const name of ["name", "email"]) {
+      const input = form.elements.namedItem(name);
+      const mode = prechatMode(w, name);
+      input.parentNode.hidden = mode === "off";
+      input.required = mode === "required";
+      input.placeholder = mode === "required" ? "Required" : "Optional";
+    }
+  }
+  render(w);
+}
+
+// Follow new messages only if the visitor is at the bottom (not reading back), and lay out
+// once per frame however many messages a sync brings.
+
+/** Track whether the visitor is at the bottom of the message list. */
+export function watchScroll(w) {
+  const scroll = w.v.scroll;
+  scroll.addEventListener("scroll", () => {
+    w.atBottom = scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 60;
+  });
+}
+
+/** Scroll to the newest message on the next frame, if following (or `force`d). */
+export function scrollDown(w, force) {
+  if (force) w.atBottom = true;
+  if (w.scrollQueued || !w.atBottom) return;
+  w.scrollQueued = true;
+  requestAnimationFrame(() => {
+    w.scrollQueued = false;
+    w.v.scroll.scrollTop = w.v.scroll.scrollHeight;
+  });
+}
+
+function showBadge(w) {
+  w.v.unread.textContent = String(w.unread);
+  w.v.unread.hidden = !w.unread;
+}
+
+/** Count an agent's message that arrived while the panel was closed. */
+export function addUnread(w) {
+  w.unread++;
+  showBadge(w);
+}
+
+/** Show `text` as the connection notice, or hide it when empty. */
+export function setConnection(w, text) {
+  w.v.conn.textContent = text || "";
+  w.v.conn.hidden = !text;
+}
+
+/** Open the chat panel (window.Tandem.open). */
+export function openPanel(w) {
+  const v = w.v;
+  w.isOpen = true;
+  w.unread = 0;
+  showBadge(w);
+  v.root.classList.add("open");
+  v.panel.hidden = false;
+  v.launcher.setAttribute("aria-expanded", "true");
+  v.launcher.setAttribute("aria-label", "Close chat");
+  if (!w.conv) {
+    decideOffline(w);
+    refreshSettings(w);
+  }
+  render(w);
+  scrollDown(w, true);
+  const first = [v.composer, v.offlineText].find((el) => el.offsetParent);
+  if (first) first.focus();
+}
+
+/** Close the chat panel (window.Tandem.close). */
+export function closePanel(w) {
+  const v = w.v;
+  w.isOpen = false;
+  v.root.classList.remove("open");
+  v.panel.hidden = true;
+  v.launcher.setAttribute("aria-expanded", "false");
+  v.launcher.setAttribute("aria-label", "Open chat");
+  // Keep keyboard users where they were, unless the host page moved focus elsewhere.
+  if (w.shadow.activeElement) v.launcher.focus();
+}
