@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import socketio
 from aiohttp import web
@@ -20,30 +21,52 @@ from server.chat.locks import ConversationLocks
 from server.chat.presence import LocalPresence
 from server.chat.routing import Router
 from server.chat.stores import Stores
+from server.chat.suggestions import AssistSlot, Suggestions
 from server.chat.visitor_ns import VisitorNamespace
 from server.db.engine import open_engine
 from server.db.migrate import upgrade
 from server.metrics import Metrics
 from server.settings import Settings
-from server.web import admin, api, health
+from server.web import admin, api, assist_admin, health
 from server.web.http import api_errors
-from server.web.keys import CHAT, ENGINE, SETTINGS
+from server.web.keys import ASSIST, CHAT, ENGINE, SETTINGS
 from server.web.origins import OriginPolicy, origin_middleware
 from server.web.pages import add_page_routes
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from assist.service import Assist
+
 log = logging.getLogger("tandem.app")
+
+AssistFactory = Callable[["AsyncEngine"], Awaitable["Assist"]]
 
 DEMO_EMAIL = "demo@tandem.local"
 SIO = web.AppKey("sio", socketio.AsyncServer)
 ORIGINS = web.AppKey("origins", OriginPolicy)
+ASSIST_FACTORY = web.AppKey("assist_factory", object)
 
 
-def create_app(settings: Settings) -> web.Application:
-    """Build the app; the database and chat services open in its cleanup context."""
+async def default_assist(engine: AsyncEngine) -> Assist:
+    """The assist with the configured embedding model (imported late: torch is slow to import)."""
+    from assist.config import load_assist_config
+    from assist.service import Assist
+
+    return await Assist.open(engine, load_assist_config())
+
+
+def create_app(settings: Settings, assist_factory: AssistFactory = default_assist) -> web.Application:
+    """Build the app; the database and chat services open in its cleanup context.
+
+    ``assist_factory`` builds the assist for the app's database (tests pass one sharing a model).
+    """
     origins = OriginPolicy([settings.public_origin], settings.allowed_origins)
     app = web.Application(middlewares=[api_errors, origin_middleware(origins)])
     app[SETTINGS] = settings
     app[ORIGINS] = origins
+    app[ASSIST_FACTORY] = assist_factory
+    app[ASSIST] = AssistSlot()
     # Origins are checked per namespace (with a clear error code), so Engine.IO lets all through.
     sio = socketio.AsyncServer(
         async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
@@ -53,6 +76,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(health.routes)
     app.add_routes(api.routes)
     app.add_routes(admin.routes)
+    app.add_routes(assist_admin.routes)
     add_page_routes(app)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_chat)
@@ -82,14 +106,16 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     background = Background()
     locks = ConversationLocks()
     broadcaster = Broadcaster(sio, stores, presence)
-    router = Router(stores, presence, broadcaster, locks, metrics, background)
+    suggestions = Suggestions(app[ASSIST], stores, broadcaster, background)
+    router = Router(stores, presence, broadcaster, locks, metrics, background, suggestions)
     chat = ChatContext(
         settings=settings,
         stores=stores,
         presence=presence,
         broadcaster=broadcaster,
         router=router,
-        delivery=Delivery(stores, broadcaster, locks, metrics),
+        delivery=Delivery(stores, broadcaster, locks, metrics, suggestions),
+        suggestions=suggestions,
         grace=GraceTimers(settings.agent_grace_seconds, stores, presence, router, background),
         tokens=VisitorTokens(settings.secret_key),
         origins=app[ORIGINS],
@@ -103,9 +129,27 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     await ensure_demo_agent(chat)
     await chat.grace.start_for_absent()
     metrics.queue_length.set(len(await stores.conversations.queued()))
+    if settings.assist_enabled:
+        background.spawn(_load_assist(app), "assist-load")
     log.info("Tandem serving on http://%s:%s", settings.host, settings.port)
     yield
     await background.close()
+    loaded = app[ASSIST].assist
+    if loaded is not None:
+        await loaded.close()
+
+
+async def _load_assist(app: web.Application) -> None:
+    """Load the model and index off the request path: chat works meanwhile, without suggestions."""
+    factory: AssistFactory = app[ASSIST_FACTORY]  # type: ignore[assignment]
+    try:
+        assist = await factory(app[ENGINE])
+        await assist.start()
+    except Exception:
+        log.exception("the assist could not start; chats go on without suggestions")
+        return
+    app[ASSIST].assist = assist
+    log.info("assist ready")
 
 
 async def ensure_demo_agent(chat: ChatContext) -> None:

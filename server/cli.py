@@ -114,3 +114,9 @@ def agent_list() -> None:
     for a in agents:
         state = "disabled" if a.disabled else a.status
         click.echo(f"a_{a.id:<4} {a.email:<32} {a.name:<20} {a.role:<6} {a.capacity:>3}  {state}")
+
+
+from assist.cli import assist_group, kb_group  # noqa: E402  (the assist's commands, registered last)
+
+main.add_command(kb_group)
+main.add_command(assist_group)

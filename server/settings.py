@@ -38,6 +38,7 @@ class Settings:
     conversations_per_visitor_hour: int = 5
     conversations_per_ip_hour: int = 30
     session_days: int = 14
+    assist_enabled: bool = True
     widget_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "widget")
 
     @property
@@ -163,4 +164,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         events_burst=_int(env, "TANDEM_EVENTS_BURST", 20, minimum=1),
         conversations_per_visitor_hour=_int(env, "TANDEM_CONVERSATIONS_PER_VISITOR_HOUR", 5, 1),
         conversations_per_ip_hour=_int(env, "TANDEM_CONVERSATIONS_PER_IP_HOUR", 30, 1),
+        assist_enabled=_choice(env, "TANDEM_ASSIST", "on", ("on", "off")) == "on",
     )

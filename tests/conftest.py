@@ -79,6 +79,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "TANDEM_EVENTS_PER_SECOND": "1000",
         "TANDEM_EVENTS_BURST": "1000",
         "TANDEM_CONVERSATIONS_PER_IP_HOUR": "1000",
+        "TANDEM_ASSIST": "off",  # chat tests need no model; tests/assist turn it on
     }
     if os.environ.get("TANDEM_TEST_DATABASE_URL"):
         base["TANDEM_DATABASE_URL"] = os.environ["TANDEM_TEST_DATABASE_URL"]

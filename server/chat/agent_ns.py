@@ -36,6 +36,8 @@ class AgentNamespace(ChatNamespace):
             "sync": self._handle_sync,
             "typing": self._handle_typing,
             "visitor.get": self._handle_visitor,
+            "assist.search": self._handle_assist_search,
+            "assist.feedback": self._handle_assist_feedback,
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: dict[str, Any]) -> None:
@@ -192,6 +194,24 @@ class AgentNamespace(ChatNamespace):
             raise not_found("visitor")
         history = await self.chat.stores.conversations.for_visitor(visitor.id)
         return {"ok": True, "visitor": visitor_details_view(visitor, history)}
+
+    async def _handle_assist_search(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        await self._agent(sid)
+        query = check_str(data, "query", max_len=1000)
+        assert query is not None
+        if not self.chat.suggestions.ready:
+            raise ChatError("assist_unavailable", "The assist is starting or turned off")
+        return {"ok": True, "suggestions": await self.chat.suggestions.do_search(query)}
+
+    async def _handle_assist_feedback(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self._mine(agent, data)
+        article_id = check_str(data, "article_id", max_len=200)
+        action = data.get("action")
+        if action not in ("inserted", "dismissed") or article_id is None:
+            raise bad_request("'action' must be inserted or dismissed, with an 'article_id'")
+        await self.chat.suggestions.do_feedback(agent, conv, article_id, action)
+        return {"ok": True}
 
 
 def _cookie(environ: dict[str, Any], name: str) -> str | None:

@@ -13,6 +13,7 @@ from server.chat.limits import ConnectionLimits
 from server.chat.presence import Presence
 from server.chat.routing import Router
 from server.chat.stores import Stores
+from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
 from server.settings import Settings
 from server.web.origins import OriginPolicy
@@ -26,6 +27,7 @@ class ChatContext:
     broadcaster: Broadcaster
     router: Router
     delivery: Delivery
+    suggestions: Suggestions
     grace: GraceTimers
     tokens: VisitorTokens
     origins: OriginPolicy

@@ -9,6 +9,7 @@ from server.chat.broadcast import Broadcaster
 from server.chat.errors import ChatError
 from server.chat.locks import ConversationLocks
 from server.chat.stores import Stores
+from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
 from server.store.messages import ConversationClosed
 from server.store.models import Author, Conversation, Message
@@ -27,9 +28,15 @@ class Delivery:
     """Sends messages into conversations and replays them."""
 
     def __init__(
-        self, stores: Stores, broadcaster: Broadcaster, locks: ConversationLocks, metrics: Metrics
+        self,
+        stores: Stores,
+        broadcaster: Broadcaster,
+        locks: ConversationLocks,
+        metrics: Metrics,
+        suggestions: Suggestions,
     ) -> None:
         self._stores = stores
+        self._suggestions = suggestions
         self._out = broadcaster
         self._locks = locks
         self._metrics = metrics
@@ -59,6 +66,8 @@ class Delivery:
                 # Re-read: the conversation may have been transferred since the caller loaded it.
                 current = await self._stores.conversations.get(conv.id) or conv
                 await self._out.message(current, appended.message, skip_sid)
+                if author.type == "visitor":
+                    self._suggestions.for_conversation(current)
                 if current.status == "queued":
                     # Agents see each waiting chat's latest message in the queue.
                     await self._out.queue_changed(await self._stores.conversations.queued(), [])

@@ -18,6 +18,7 @@ from server.chat.errors import ChatError, not_found
 from server.chat.locks import ConversationLocks
 from server.chat.presence import Presence
 from server.chat.stores import Stores
+from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
 from server.store.conversations import Change
 from server.store.models import Agent, Author, Conversation
@@ -47,8 +48,10 @@ class Router:
         locks: ConversationLocks,
         metrics: Metrics,
         background: Background,
+        suggestions: Suggestions,
     ) -> None:
         self._stores = stores
+        self._suggestions = suggestions
         self._presence = presence
         self._out = broadcaster
         self._locks = locks
@@ -222,3 +225,5 @@ class Router:
         await self._out.visitor_state(conv)
         for event in change.events:
             await self._out.message(conv, event)
+        # The agent who now has the chat sees suggestions for the conversation so far.
+        self._suggestions.for_conversation(conv)

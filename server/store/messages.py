@@ -147,6 +147,20 @@ class MessageStore:
         async with self._engine.connect() as conn:
             return [Message.from_row(r) for r in await conn.execute(query)]
 
+    async def recent_texts(self, conversation_id: int, author_type: str, limit: int) -> list[Message]:
+        """The last ``limit`` text messages by ``author_type``, oldest first."""
+        query = (
+            sa.select(messages)
+            .where(messages.c.conversation_id == conversation_id)
+            .where(messages.c.author_type == author_type)
+            .where(messages.c.type == "text")
+            .order_by(messages.c.seq.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = [Message.from_row(r) for r in await conn.execute(query)]
+        return rows[::-1]
+
     async def last_text(self, conversation_ids: list[int]) -> dict[int, Message]:
         """The latest non-private text message of each conversation, for list previews."""
         if not conversation_ids:

@@ -6,8 +6,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.chat.context import ChatContext
+from server.chat.suggestions import AssistSlot
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 CHAT = web.AppKey("chat", ChatContext)
+ASSIST = web.AppKey("assist", AssistSlot)
