@@ -45,7 +45,11 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     token = session_token(request)
     if token:
-        await request.app[CHAT].stores.sessions.end(token)
+        chat = request.app[CHAT]
+        agent = await chat.stores.sessions.agent_for(token)
+        await chat.stores.sessions.end(token)
+        if agent is not None:
+            await chat.broadcaster.disconnect_agent(agent.id, token)
     response = web.json_response({"ok": True})
     response.del_cookie(COOKIE_NAME, path="/")
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import re
@@ -306,3 +307,23 @@ async def test_missing_build_answers_404_with_the_fix(tmp_path: Path) -> None:
                     assert "make widget" in await r.text()
     finally:
         await runner.cleanup()
+
+
+async def test_sign_out_closes_the_sockets_of_that_session_only(server: Running) -> None:
+    """A console tab signed in with the ended session is disconnected; another session stays."""
+    first = await server.agent("Grace", online=False)
+    _, other_token = await login(server.url, first.info["email"], PASSWORD)  # type: ignore[attr-defined]
+    second = server.peer("/agent")
+    await second.connect({"token": other_token})
+    async with aiohttp.ClientSession() as http:
+        headers = {"Authorization": f"Bearer {first.token}"}  # type: ignore[attr-defined]
+        async with http.post(f"{server.url}/api/logout", headers=headers) as r:
+            assert r.status == 200
+    for _ in range(50):
+        if not first.sio.connected:
+            break
+        await asyncio.sleep(0.05)
+    assert not first.sio.connected
+    assert second.sio.connected
+    ack = await second.emit("status.set", {"status": "away"})
+    assert ack["ok"] is True
