@@ -157,11 +157,17 @@ class AgentNamespace(ChatNamespace):
             if stored is not None and stored.author_id == agent.id:
                 return {"ok": True, "message": message_view(stored)}
             raise ChatError("forbidden", "The conversation is not yours")
+        used = data.get("assist")
+        if used is not None and not (isinstance(used, dict) and isinstance(used.get("article_id"), str)):
+            raise bad_request("'assist' must be an object with an 'article_id'")
         author = Author("agent", agent.id, agent.name)
-        message = await self.chat.delivery.do_send(
-            conv, author, text, client_id, private=private, skip_sid=sid
-        )
-        return {"ok": True, "message": message_view(message)}
+        sent = await self.chat.delivery.do_send(conv, author, text, client_id, private=private, skip_sid=sid)
+        if sent.created and not private:
+            # Recorded once per stored message (a retry is not a second use), off the ack's path.
+            self.chat.background.spawn(
+                self.chat.suggestions.on_agent_sent(agent, conv, text, used), f"assist-sent-{sent.message.id}"
+            )
+        return {"ok": True, "message": message_view(sent.message)}
 
     async def _handle_sync(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)

@@ -11,7 +11,7 @@ from server.chat.locks import ConversationLocks
 from server.chat.stores import Stores
 from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
-from server.store.messages import ConversationClosed
+from server.store.messages import Appended, ConversationClosed
 from server.store.models import Author, Conversation, Message
 
 # One replay page: enough for any normal gap, small enough to keep one acknowledgement light.
@@ -50,8 +50,8 @@ class Delivery:
         *,
         private: bool = False,
         skip_sid: str | None = None,
-    ) -> Message:
-        """Store a message (once per client_id) and pass it on; returns the stored message."""
+    ) -> Appended:
+        """Store a message (once per client_id) and pass it on; says whether this call stored it."""
         async with self._locks(conv.id):
             try:
                 appended = await self._stores.messages.append(
@@ -71,7 +71,7 @@ class Delivery:
                 if current.status == "queued":
                     # Agents see each waiting chat's latest message in the queue.
                     await self._out.queue_changed(await self._stores.conversations.queued(), [])
-        return appended.message
+        return appended
 
     async def replay(self, conv: Conversation, last_seq: int, *, include_private: bool) -> Replay:
         """Messages after ``last_seq``, in order, one page at a time."""

@@ -152,7 +152,7 @@ class VisitorNamespace(ChatNamespace):
             raise ChatError("no_conversation", "No open conversation: start one first")
         visitor = await self.chat.stores.visitors.get(visitor_id)
         author = Author("visitor", visitor_id, visitor.name if visitor else None)
-        message = await self.chat.delivery.do_send(conv, author, text, client_id, skip_sid=sid)
+        message = (await self.chat.delivery.do_send(conv, author, text, client_id, skip_sid=sid)).message
         return {"ok": True, "message": message_view(message)}
 
     async def _handle_sync(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -123,7 +123,7 @@ async def _save_parts(request: web.Request, folder: Path) -> list[Path]:
         if not isinstance(part, BodyPartReader) or not part.filename:
             continue
         name = SAFE_NAME.sub("_", Path(part.filename).name) or "upload"
-        path = folder / f"{len(paths):03d}-{name}"
+        path = folder / (name if not (folder / name).exists() else f"{len(paths):03d}-{name}")
         with path.open("wb") as out:
             while chunk := await part.read_chunk():
                 total += len(chunk)

@@ -39,7 +39,7 @@ export async function guarded(slot, button, action) {
     await action();
     return true;
   } catch (e) {
-    showError(slot, e.message || "Request failed");
+    showError(slot, errorText(e));
     return false;
   } finally {
     if (button) button.disabled = false;
@@ -56,4 +56,36 @@ export function select(name, options, value) {
   const el = h("select", { name }, options.map(([v, label]) => h("option", { value: v, text: label })));
   if (value !== undefined) el.value = value;
   return el;
+}
+
+const ASSIST_UNAVAILABLE = "The assist is starting or turned off";
+
+/**
+ * Is `error` the assist's "starting or turned off" answer (503 assist_unavailable)?
+ * @param {{status?: number, code?: string}} error an ApiError
+ */
+export function assistUnavailable(error) {
+  return !!error && (error.code === "assist_unavailable" || error.status === 503);
+}
+
+/**
+ * What to tell the admin about a failed API call.
+ * @param {{message?: string}} error an ApiError
+ */
+export function errorText(error) {
+  if (assistUnavailable(error)) return `${ASSIST_UNAVAILABLE}. Try again in a moment.`;
+  return (error && error.message) || "Request failed";
+}
+
+/**
+ * A notice for sections that need the assist: "starting or turned off", with a Retry button.
+ * Hidden until `show(true)`.
+ * @param {() => void} onRetry
+ * @returns {{el: HTMLElement, show: (visible: boolean) => void}}
+ */
+export function unavailableNotice(onRetry) {
+  const el = h("div", { class: "notice inline", role: "status", "data-testid": "assist-unavailable", hidden: true },
+    h("span", { text: `${ASSIST_UNAVAILABLE}. If it was just started, the model is loading.` }),
+    h("button", { type: "button", class: "btn btn-small", text: "Retry", onclick: onRetry }));
+  return { el, show: (visible) => { el.hidden = !visible; } };
 }

@@ -1,9 +1,12 @@
-// Entry point of admin.html: agents, widget settings and canned responses, for admins only.
+// Entry point of admin.html: agents, widget settings, canned responses, the assist's knowledge base
+// and its report, for admins only.
 import { h, replace } from "../console/dom.js";
 import { requireAgent, showSignIn, signOut } from "../console/auth.js";
 import { agentsSection } from "./agents.js";
 import { settingsSection } from "./settings.js";
 import { cannedSection } from "./canned.js";
+import { knowledgeBaseSection } from "./kb.js";
+import { assistReportSection } from "./assistreport.js";
 
 const HEADING = "Sign in to Tandem admin";
 
@@ -43,10 +46,13 @@ function renderAdmin(root, agent, onSignedOut) {
   replace(root, header, h("main", { class: "admin" },
     h("nav", { class: "admin-nav" },
       h("a", { href: "#agents", text: "Agents" }), h("a", { href: "#settings", text: "Widget" }),
-      h("a", { href: "#canned", text: "Canned responses" })),
+      h("a", { href: "#canned", text: "Canned responses" }), h("a", { href: "#kb", text: "Knowledge base" }),
+      h("a", { href: "#assist-report", text: "Assist report" })),
     agentsSection(agent),
     settingsSection(),
-    cannedSection()));
+    cannedSection(),
+    knowledgeBaseSection(),
+    assistReportSection()));
 }
 
 main();

@@ -30,6 +30,7 @@ export const actionMethods = {
     this.view.setTargets(state.transferTargets());
     this.view.setTyping(state.isTyping(id), visitorName(conv.visitor));
     this.view.composer.draft = this.drafts.get(id) || "";
+    this.showAssistFor(id);
     this.markOpenSeen();
     this.renderLists();
     this.sync(id);

@@ -13,13 +13,15 @@ export class ApiError extends Error {
  * Call the API and return the parsed JSON body (null for an empty body).
  * @param {string} method
  * @param {string} path
- * @param {object} [body]
+ * @param {object|FormData} [body] JSON, or FormData sent as multipart/form-data
  * @returns {Promise<any>}
  * @throws {ApiError} for a 4xx/5xx answer or a network failure
  */
 export async function api(method, path, body) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // the browser sets the multipart Content-Type with its boundary
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

@@ -4,12 +4,14 @@
 //   events.js    the connection and the server's events
 //   delivery.js  messages in (live, replayed, acknowledged; sync) and out (send, resend)
 //   actions.js   what the agent does: open, take, transfer, close, set status
+//   assisting.js the agent assist: suggestions, Insert / Not helpful, search, feedback
 import { signOut } from "./auth.js";
 import { ConsoleState } from "./state.js";
 import { layoutMethods } from "./layout.js";
 import { eventMethods } from "./events.js";
 import { deliveryMethods } from "./delivery.js";
 import { actionMethods } from "./actions.js";
+import { assistMethods } from "./assisting.js";
 
 const QUEUE_REFRESH_MS = 15000; // waiting times in the queue tick
 
@@ -72,7 +74,7 @@ class ConsoleApp {
   }
 }
 
-Object.assign(ConsoleApp.prototype, layoutMethods, eventMethods, deliveryMethods, actionMethods);
+Object.assign(ConsoleApp.prototype, layoutMethods, eventMethods, deliveryMethods, actionMethods, assistMethods);
 
 function safeStorage() {
   try {

@@ -14,7 +14,8 @@ export class Composer {
   /**
    * @param {{onSend: (text: string, isPrivate: boolean) => void,
    *          onTyping: (typing: boolean) => void,
-   *          getCanned: () => Array<{id: string, shortcut: string, text: string}>}} handlers
+   *          getCanned: () => Array<{id: string, shortcut: string, text: string}>,
+   *          onEmptied?: () => void, onEnabled?: (enabled: boolean) => void}} handlers
    */
   constructor(handlers) {
     this.handlers = handlers;
@@ -57,6 +58,7 @@ export class Composer {
       this.stopTyping();
       this.closeSuggestions();
     }
+    if (this.handlers.onEnabled) this.handlers.onEnabled(enabled);
   }
 
   get draft() {
@@ -70,6 +72,22 @@ export class Composer {
 
   focus() {
     this.textarea.focus();
+  }
+
+  /**
+   * Put `text` in the composer for the agent to edit: it replaces blank text, or goes after what
+   * is there, on a new paragraph. Nothing is sent.
+   * @param {string} text
+   */
+  insertText(text) {
+    const current = this.textarea.value.replace(/\s+$/, "");
+    this.textarea.value = current ? `${current}\n\n${text}` : text;
+    const end = this.textarea.value.length;
+    this.textarea.setSelectionRange(end, end);
+    this.autosize();
+    this.closeSuggestions();
+    this.noteTyping();
+    this.focus();
   }
 
   // --- sending ---
@@ -97,8 +115,12 @@ export class Composer {
   onInput() {
     this.autosize();
     this.updateSuggestions();
-    if (this.textarea.value.trim()) this.noteTyping();
-    else this.stopTyping();
+    if (this.textarea.value.trim()) {
+      this.noteTyping();
+    } else {
+      this.stopTyping();
+      if (this.handlers.onEmptied) this.handlers.onEmptied();
+    }
   }
 
   autosize() {

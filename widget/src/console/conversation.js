@@ -11,13 +11,15 @@ const STICK_TO_BOTTOM_PX = 80;
 export class ConversationView {
   /**
    * @param {{onSend: Function, onTyping: Function, onClose: Function,
-   *          onTransfer: (agentId: string, note: string) => Promise<void>, getCanned: Function}} handlers
+   *          onTransfer: (agentId: string, note: string) => Promise<void>, getCanned: Function,
+   *          onComposerEmptied?: Function, onComposerEnabled?: Function}} handlers
    */
   constructor(handlers) {
     this.handlers = handlers;
     this.conversation = null;
     this.meId = null;
-    this.composer = new Composer({ onSend: handlers.onSend, onTyping: handlers.onTyping, getCanned: handlers.getCanned });
+    this.composer = new Composer({ onSend: handlers.onSend, onTyping: handlers.onTyping, getCanned: handlers.getCanned,
+      onEmptied: handlers.onComposerEmptied, onEnabled: handlers.onComposerEnabled });
     this.build();
   }
 

@@ -105,6 +105,9 @@ export const deliveryMethods = {
     const id = this.state.openId;
     if (!id) return;
     const me = this.state.me;
+    // A reply that started as an inserted suggestion says so, for the assist's report and learning.
+    const used = isPrivate ? null : this.state.inserted.get(id);
+    this.state.inserted.delete(id);
     const pending = {
       client_id: uuid4(),
       conversation_id: id,
@@ -115,7 +118,9 @@ export const deliveryMethods = {
       created_at: new Date().toISOString(),
       state: "sending",
       inflight: false,
+      assist: used ? { article_id: used.article_id, draft: used.draft } : null,
     };
+    this.assistPanel.markInserted(null);
     this.state.pending.set(pending.client_id, pending);
     this.view.showError("");
     this.view.addPending(pending);
@@ -126,9 +131,9 @@ export const deliveryMethods = {
   async transmit(p) {
     if (!this.socket.connected || p.inflight) return; // the next `session` resends it
     p.inflight = true;
-    const ack = await request(this.socket, "message.send", {
-      conversation_id: p.conversation_id, client_id: p.client_id, text: p.text, private: p.private,
-    });
+    const payload = { conversation_id: p.conversation_id, client_id: p.client_id, text: p.text, private: p.private };
+    if (p.assist) payload.assist = p.assist;
+    const ack = await request(this.socket, "message.send", payload);
     p.inflight = false;
     if (!this.state.pending.has(p.client_id)) return; // a replay already delivered it
     if (ack.ok && ack.message) {

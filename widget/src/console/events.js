@@ -1,5 +1,6 @@
 // The console's side of the agent connection: connecting, and every event the server sends
-// (session, queue, assignments, conversation updates, messages, typing, visitors, the team).
+// (session, queue, assignments, conversation updates, messages, typing, visitors, the team,
+// assist suggestions).
 import { api } from "./api.js";
 import { visitorName } from "./format.js";
 import { connectAgent } from "./socket.js";
@@ -28,6 +29,7 @@ export const eventMethods = {
     socket.on("typing", (d) => this.onTyping(d));
     socket.on("visitor.updated", (d) => this.onVisitorUpdated(d));
     socket.on("agents.updated", (d) => this.onAgentsUpdated(d));
+    socket.on("assist.suggestions", (d) => this.onAssistSuggestions(d));
   },
 
   onConnectError(err) {

@@ -4,6 +4,7 @@ import { h, replace } from "./dom.js";
 import { Sidebar } from "./sidebar.js";
 import { ConversationView } from "./conversation.js";
 import { VisitorPanel } from "./visitor.js";
+import { AssistPanel } from "./assist.js";
 
 const TOAST_MS = 6000;
 const STATUSES = ["online", "away", "offline"];
@@ -21,8 +22,15 @@ export const layoutMethods = {
       onClose: () => this.closeConversation(),
       onTransfer: (agentId, note) => this.transfer(agentId, note),
       getCanned: () => this.state.canned,
+      onComposerEmptied: () => this.forgetInserted(),
+      onComposerEnabled: (enabled) => this.assistPanel && this.assistPanel.setEnabled(enabled),
     });
     this.panel = new VisitorPanel();
+    this.assistPanel = new AssistPanel({
+      onInsert: (s) => this.insertSuggestion(s),
+      onDismiss: (s) => this.dismissSuggestion(s),
+      onSearch: (query) => this.searchAssist(query),
+    });
     this.statusSelect = h("select", { class: "status-select", "data-testid": "status-select", "aria-label": "Your status",
       onchange: () => this.setStatus(this.statusSelect.value) },
     STATUSES.map((s) => h("option", { value: s, text: s[0].toUpperCase() + s.slice(1) })));
@@ -30,7 +38,7 @@ export const layoutMethods = {
     this.adminLink = h("a", { href: "/admin", class: "btn btn-ghost", text: "Admin", hidden: true });
     this.banner = h("div", { class: "banner", role: "status", "data-testid": "connection-banner", text: "Connecting…" });
     this.chat = h("main", { class: "chat" });
-    this.details = h("aside", { class: "details-col", hidden: true }, this.panel.el);
+    this.details = h("aside", { class: "details-col", hidden: true }, this.assistPanel.el, this.panel.el);
     this.toasts = h("div", { class: "toasts", role: "status", "aria-live": "polite" });
     replace(this.root,
       h("header", { class: "topbar" },

@@ -20,6 +20,12 @@ export class ConsoleState {
     this.visitors = new Map();
     /** @type {Map<string, number>} conversation id -> time until which the visitor counts as typing */
     this.typingUntil = new Map();
+    /** @type {Map<string, {forSeq: number, suggestions: object[], dismissed: Set<string>}>} latest assist
+     *  suggestions, by conversation id */
+    this.suggestions = new Map();
+    /** @type {Map<string, {article_id: string, draft: string}>} the suggestion last inserted into each
+     *  conversation's composer, sent along with the next message */
+    this.inserted = new Map();
     this.canned = [];
     this.openId = null;
   }
@@ -33,6 +39,10 @@ export class ConsoleState {
     this.conversations = new Map((data.conversations || []).map((c) => [c.id, c]));
     this.queue = data.queue || [];
     this.setAgents(data.agents || []);
+    // Suggestions of conversations that went elsewhere while we were disconnected.
+    for (const map of [this.suggestions, this.inserted]) {
+      for (const id of [...map.keys()]) if (!this.conversations.has(id) && id !== this.openId) map.delete(id);
+    }
   }
 
   /** @param {object[]} agents */
@@ -121,7 +131,39 @@ export class ConsoleState {
       this.streams.delete(id);
       this.visitors.delete(id);
       this.typingUntil.delete(id);
+      this.suggestions.delete(id);
+      this.inserted.delete(id);
     }
+  }
+
+  // --- assist suggestions ---
+
+  /**
+   * Keep `suggestions` as the latest for conversation `id`, unless they answer an older visitor
+   * message than those held. Dismissals stay while the suggestions answer the same message.
+   * @param {string} id
+   * @param {number} forSeq the visitor message they answer
+   * @param {object[]} suggestions
+   * @returns {boolean} false when they were older and ignored
+   */
+  setSuggestions(id, forSeq, suggestions) {
+    const held = this.suggestions.get(id);
+    const seq = Number(forSeq) || 0;
+    if (held && seq < held.forSeq) return false;
+    const dismissed = held && seq === held.forSeq ? held.dismissed : new Set();
+    this.suggestions.set(id, { forSeq: seq, suggestions, dismissed });
+    return true;
+  }
+
+  /** The latest suggestions of conversation `id`, or null if none arrived yet. @param {string} id */
+  suggestionsFor(id) {
+    return this.suggestions.get(id) || null;
+  }
+
+  /** Hide suggestion `articleId` of conversation `id`. */
+  dismissSuggestion(id, articleId) {
+    const held = this.suggestions.get(id);
+    if (held) held.dismissed.add(articleId);
   }
 
   /** Is the visitor of conversation `id` typing right now? */

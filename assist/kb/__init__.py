@@ -1,0 +1,1 @@
+"""The knowledge base: parsing help articles, splitting them into passages, storing them."""
