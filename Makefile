@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 WIDGET_SOURCES := $(shell find widget/src -name '*.js' 2>/dev/null) widget/build.mjs
+PY_DIRS := server assist tests $(wildcard bench)
 
 .PHONY: install widget run test lint format bench clean
 
@@ -32,13 +34,22 @@ run: install
 	$(BIN)/tandem serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check server assist tests bench
-	$(BIN)/ruff format --check server assist tests bench
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format server assist tests bench
-	$(BIN)/ruff check --fix server assist tests bench
+	$(BIN)/ruff format $(PY_DIRS)
+	$(BIN)/ruff check --fix $(PY_DIRS)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[assist,dev,bench]'
+	touch $(BENCH_STAMP)
+
+# The short benchmark run (a few minutes): bench/results/<date>.json, .md and charts.
+# The full run behind docs/performance.md: $(BIN)/python -m bench.run --full
+bench: $(BENCH_STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run
 
 test: install lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest

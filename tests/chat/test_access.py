@@ -179,11 +179,25 @@ async def test_agent_connect_needs_a_live_session(server: Running) -> None:
     assert peer.log == []
 
 
-async def test_a_signed_out_agents_open_socket_can_do_nothing(server: Running) -> None:
-    """Signing out elsewhere ends the session: the still-open socket's next action is unauthorized."""
+async def test_signing_out_closes_the_socket_and_the_token_stops_working(server: Running) -> None:
+    """Sign-out closes the sockets of that session; the token cannot connect again."""
     grace = await server.agent("Grace")
     status, _, _ = await http(server, "POST", "/api/logout", token=grace.token)  # type: ignore[attr-defined]
     assert status == 200
+    await wait_for(lambda: not grace.sio.connected)
+    assert await refused(server.peer("/agent"), {"token": grace.token}) == "unauthorized"  # type: ignore[attr-defined]
+
+
+async def test_an_expired_sessions_open_socket_can_do_nothing(server: Running) -> None:
+    """A session that expires while its socket is open: the socket's next action is unauthorized."""
+    import sqlalchemy as sa
+
+    from server.db.schema import sessions
+    from server.web.keys import ENGINE
+
+    grace = await server.agent("Grace")
+    async with server.app[ENGINE].begin() as conn:
+        await conn.execute(sa.update(sessions).values(expires_at=0.0))
     ack = await grace.emit("status.set", {"status": "away"})
     assert ack["ok"] is False and ack["error"]["code"] == "unauthorized"
 
