@@ -31,6 +31,7 @@ widget: widget/dist/widget.js
 
 run: install
 	$(BIN)/tandem db upgrade
+	$(BIN)/tandem kb load assist/demo_kb   # the demo shop's help articles; unchanged ones are skipped
 	$(BIN)/tandem serve
 
 lint: $(STAMP)

@@ -27,7 +27,6 @@ class Settings:
     allowed_origins: tuple[str, ...]
     host: str = "127.0.0.1"
     port: int = 8080
-    redis_url: str | None = None
     log_format: str = "text"
     log_level: str = "INFO"
     agent_grace_seconds: float = 60.0
@@ -144,9 +143,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     port = _int(env, "PORT", 8080)
     if port > 65535:
         raise SettingsError(f"PORT must be at most 65535, got {port}")
-    redis_url = env.get("TANDEM_REDIS_URL") or None
-    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError(f"TANDEM_REDIS_URL must be a redis:// URL, got {redis_url!r}")
     return Settings(
         data_dir=data_dir,
         database_url=_database_url(env, data_dir),
@@ -154,7 +150,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         allowed_origins=_origins(env),
         host=env.get("HOST") or "127.0.0.1",
         port=port,
-        redis_url=redis_url,
         log_format=_choice(env, "TANDEM_LOG_FORMAT", "text", ("text", "json")),
         log_level=_choice(env, "TANDEM_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         agent_grace_seconds=_float(env, "TANDEM_AGENT_GRACE_SECONDS", 60.0),

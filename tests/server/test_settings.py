@@ -24,7 +24,6 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.allowed_origins == ()
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
     assert settings.public_origin == "http://127.0.0.1:8080"
-    assert settings.redis_url is None
     assert (settings.log_format, settings.log_level) == ("text", "INFO")
     assert settings.agent_grace_seconds == 60.0
     assert settings.default_capacity == 3
@@ -44,7 +43,6 @@ def test_empty_values_mean_the_default(tmp_path: Path) -> None:
         "TANDEM_DATABASE_URL",
         "TANDEM_SECRET_KEY",
         "TANDEM_ALLOWED_ORIGINS",
-        "TANDEM_REDIS_URL",
         "TANDEM_LOG_FORMAT",
         "TANDEM_LOG_LEVEL",
         "TANDEM_AGENT_GRACE_SECONDS",
@@ -63,7 +61,6 @@ def test_every_value_is_read(tmp_path: Path) -> None:
         PORT="9000",
         TANDEM_SECRET_KEY="x" * 16,
         TANDEM_ALLOWED_ORIGINS=" https://shop.example/ , http://localhost:3000,,",
-        TANDEM_REDIS_URL="redis://cache:6379/0",
         TANDEM_LOG_FORMAT="json",
         TANDEM_LOG_LEVEL="DEBUG",
         TANDEM_AGENT_GRACE_SECONDS="2.5",
@@ -77,7 +74,6 @@ def test_every_value_is_read(tmp_path: Path) -> None:
     assert (settings.host, settings.port) == ("0.0.0.0", 9000)
     assert settings.secret_key == "x" * 16
     assert settings.allowed_origins == ("https://shop.example", "http://localhost:3000")
-    assert settings.redis_url == "redis://cache:6379/0"
     assert (settings.log_format, settings.log_level) == ("json", "DEBUG")
     assert settings.agent_grace_seconds == 2.5
     assert settings.default_capacity == 7
@@ -116,7 +112,6 @@ def test_every_value_is_read(tmp_path: Path) -> None:
         ("TANDEM_SECRET_KEY", "too-short"),
         ("TANDEM_ALLOWED_ORIGINS", "shop.example"),
         ("TANDEM_ALLOWED_ORIGINS", "https://ok.example,ftp://files.example"),
-        ("TANDEM_REDIS_URL", "http://cache:6379"),
     ],
 )
 def test_every_bad_value_is_refused_naming_its_variable(tmp_path: Path, variable: str, value: str) -> None:
