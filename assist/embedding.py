@@ -46,12 +46,31 @@ def model_fingerprint(model_path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def limit_threads(threads: int) -> None:
+    """Limit torch's and BLAS's thread pools (process-wide) to ``threads`` each.
+
+    A visitor's message is a few dozen tokens and a search a few small matrix products: split over
+    the cores of a small machine that also runs the event loop and other work, their threads spend
+    more time waiting for each other than they save. Measured with bench/assist_latency.py while
+    other processes competed for the 2 cores: one chat's p95 was 26 ms with one thread each and
+    91-380 ms with the default two.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads, user_api="blas")
+
+
 class SentenceTransformerEmbedder:
     """An :class:`Embedder` over a sentence-transformers model directory, on the CPU."""
 
-    def __init__(self, model_path: Path, batch_size: int = 64) -> None:
+    def __init__(self, model_path: Path, batch_size: int = 64, threads: int | None = 1) -> None:
         # Imported here: torch takes seconds to import, and commands that never embed skip it.
         from sentence_transformers import SentenceTransformer
+
+        if threads is not None:
+            limit_threads(threads)
         from transformers.utils import logging as transformers_logging
 
         # transformers draws a bar for the weights it loads; the CLI's own bar is what users watch.

@@ -19,6 +19,8 @@ _BOLD_HEADING = re.compile(r"^\s*(?:\*\*|__)([^*_].*?)(?:\*\*|__):?\s*$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+# Lines that start a block of their own rather than continue the paragraph above.
+_BLOCK_START = re.compile(r"^\s*(?:[-*•+]\s|\d+[.)]\s|\||>)")
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,26 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+def unwrap(text: str) -> str:
+    """Join the soft-wrapped lines of each paragraph: a line break inside a paragraph is no
+    sentence end, so marks and drafts must not stop there. List items and table rows keep their
+    own lines."""
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines: list[str] = []
+        for line in paragraph.split("\n"):
+            joins = lines and lines[-1].strip() and not lines[-1].lstrip().startswith("|")
+            if joins and line.strip() and not _BLOCK_START.match(line):
+                lines[-1] = lines[-1].rstrip() + " " + line.strip()
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
 def _pieces(lines: list[str], options: SplitOptions) -> list[str]:
     """Cut one section's text into pieces of at most about ``max_words`` words."""
-    text = "\n".join(lines).strip()
+    text = unwrap("\n".join(lines).strip())
     text = re.sub(r"\n{3,}", "\n\n", text)
     if _words(text) <= options.max_words:
         return [text]

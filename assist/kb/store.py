@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assist.embedding import Vectors, to_bytes
+from assist.kb.parse import ParseError
 from assist.kb.split import SplitOptions, passage_context, split_article
 from assist.models import ArticleDoc, ArticleInfo
 from assist.schema import kb_articles, kb_passages
@@ -77,29 +78,54 @@ class KnowledgeBase:
             )
 
     async def upsert(self, doc: ArticleDoc, embed: EmbedFn, model: str) -> tuple[Outcome, int]:
-        """Store ``doc``; returns what happened and how many passages were embedded."""
+        """Store ``doc``; returns what happened and how many passages were embedded.
+
+        Raises :class:`ParseError` when the article has no text to make a passage of.
+        """
         content_hash = article_hash(doc)
         existing = await self._existing(doc.id)
         if existing and existing.content_hash == content_hash and existing.model == model:
             return "unchanged", 0
-        reuse = existing.passages if existing and existing.model == model else {}
         drafts = split_article(doc.title, doc.body, self._split)
+        if not drafts:
+            raise ParseError(f"{doc.source or doc.id}: article {doc.id!r} has no text besides headings")
         contexts = [passage_context(doc.title, d.heading, d.text) for d in drafts]
         hashes = [_sha(c) for c in contexts]
-        todo = [i for i, h in enumerate(hashes) if h not in reuse]
+        same_model = existing is not None and existing.model == model
+        stored = existing.passages if existing is not None and same_model else {}
+        todo = [i for i, h in enumerate(hashes) if h not in stored]
         topic = title_text(doc.title, doc.tags)
-        keep_topic = existing is not None and existing.model == model and existing.title_text == topic
-        texts = [contexts[i] for i in todo] + ([] if keep_topic else [topic])
-        vectors = await embed(texts) if texts else None
-        embeddings = dict(reuse)
-        for row, i in enumerate(todo):
-            assert vectors is not None
-            embeddings[hashes[i]] = to_bytes(vectors[row])
-        if existing is not None and keep_topic:
-            topic_blob = existing.title_embedding
-        else:
-            assert vectors is not None
-            topic_blob = to_bytes(vectors[-1])
+        old_topic = (
+            existing.title_embedding if existing and same_model and existing.title_text == topic else None
+        )
+        texts = [contexts[i] for i in todo] + ([topic] if old_topic is None else [])
+        vectors = [to_bytes(v) for v in await embed(texts)] if texts else []
+        embeddings = stored | {hashes[i]: vectors[row] for row, i in enumerate(todo)}
+        rows = [
+            {
+                "article_id": doc.id,
+                "position": d.position,
+                "heading": d.heading,
+                "text": d.text,
+                "content_hash": hashes[d.position],
+                "embedding": embeddings[hashes[d.position]],
+                "embedding_model": model,
+            }
+            for d in drafts
+        ]
+        await self._write(doc, content_hash, old_topic or vectors[-1], model, rows, existing is not None)
+        return ("updated" if existing else "added"), len(todo)
+
+    async def _write(
+        self,
+        doc: ArticleDoc,
+        content_hash: str,
+        topic: bytes,
+        model: str,
+        rows: list[dict[str, Any]],
+        exists: bool,
+    ) -> None:
+        """Replace the article's row and its passages in one transaction."""
         now = time.time()
         values = {
             "title": doc.title,
@@ -108,31 +134,17 @@ class KnowledgeBase:
             "tags": list(doc.tags),
             "source": doc.source,
             "content_hash": content_hash,
-            "title_embedding": topic_blob,
+            "title_embedding": topic,
             "embedding_model": model,
             "updated_at": now,
         }
         async with self._engine.begin() as conn:
-            if existing is None:
-                await conn.execute(kb_articles.insert().values(id=doc.id, created_at=now, **values))
-            else:
+            if exists:
                 await conn.execute(kb_articles.update().where(kb_articles.c.id == doc.id).values(**values))
                 await conn.execute(kb_passages.delete().where(kb_passages.c.article_id == doc.id))
-            if drafts:
-                rows = [
-                    {
-                        "article_id": doc.id,
-                        "position": d.position,
-                        "heading": d.heading,
-                        "text": d.text,
-                        "content_hash": hashes[d.position],
-                        "embedding": embeddings[hashes[d.position]],
-                        "embedding_model": model,
-                    }
-                    for d in drafts
-                ]
-                await conn.execute(kb_passages.insert(), rows)
-        return ("added" if existing is None else "updated"), len(todo)
+            else:
+                await conn.execute(kb_articles.insert().values(id=doc.id, created_at=now, **values))
+            await conn.execute(kb_passages.insert(), rows)
 
     async def articles(self) -> list[ArticleInfo]:
         """Every article, by id, with its passage count."""
@@ -165,6 +177,16 @@ class KnowledgeBase:
         if row is None:
             return None
         return ArticleDoc(row.id, row.title, row.body, row.url, tuple(row.tags), row.source)
+
+    async def rename_sources(self, article_ids: list[str], old_prefix: str, new_prefix: str) -> None:
+        """Rewrite where articles came from (an upload's scratch folder → what the admin uploaded)."""
+        source = kb_articles.c.source
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                kb_articles.update()
+                .where(kb_articles.c.id.in_(article_ids), source.startswith(old_prefix, autoescape=True))
+                .values(source=sa.func.replace(source, old_prefix, new_prefix))
+            )
 
     async def remove(self, article_id: str) -> bool:
         """Delete an article and its passages; False when there was none with that id."""

@@ -63,8 +63,9 @@ class Delivery:
                 self._metrics.messages.labels(author=author.type).inc()
                 if author.type == "agent" and not private and conv.first_response_at is None:
                     self._metrics.first_response_seconds.observe(time.time() - conv.created_at)
-                # Re-read: the conversation may have been transferred since the caller loaded it.
-                current = await self._stores.conversations.get(conv.id) or conv
+                # The conversation as the append's transaction left it (under this lock), not as the
+                # caller loaded it: it may have been transferred since.
+                current = appended.conversation or conv
                 await self._out.message(current, appended.message, skip_sid)
                 if author.type == "visitor":
                     self._suggestions.for_conversation(current)

@@ -10,7 +10,7 @@ from typing import Any
 
 import socketio
 
-from server.chat.checks import check_payload
+from server.chat.checks import check_id, check_payload
 from server.chat.context import ChatContext
 from server.chat.errors import ChatError
 
@@ -53,10 +53,11 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if handler is None:
                 raise ChatError("bad_request", f"Unknown event {event!r}")
             if event == "message.send":
-                # A connection's messages are stored in the order it sent them: the handler reads
-                # the database before it takes the conversation lock, so without this a later send
-                # can overtake an earlier one. Taken before any await, so waiters queue in arrival order.
-                lock = self._send_order.setdefault(sid, asyncio.Lock())
+                # A connection's messages to a conversation are stored in the order it sent them: the
+                # handler reads the database before it takes the conversation lock, so without this a
+                # later send can overtake an earlier one. Taken before any await, so waiters queue in
+                # arrival order. Per conversation, so an agent's sends to different chats don't queue.
+                lock = self._send_order.setdefault(_send_key(sid, data), asyncio.Lock())
                 async with lock:
                     return await handler(sid, check_payload(data))
             return await handler(sid, check_payload(data))
@@ -77,6 +78,18 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_disconnect(self, sid: str) -> None:
         raise NotImplementedError
+
+
+def _send_key(sid: str, data: Any) -> str:
+    """The ordering key of a ``message.send``: the connection, and the conversation when named
+    (agents); a conversation id that does not parse falls back to the connection alone."""
+    conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
+    if conversation_id is None:
+        return sid
+    try:
+        return f"{sid}/{check_id(conversation_id, 'c')}"
+    except ChatError:
+        return sid
 
 
 def remote_ip(environ: dict[str, Any]) -> str | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db.schema import conversations, messages
-from server.store.models import Author, Message
+from server.store.models import Author, Conversation, Message
 
 
 class ConversationClosed(Exception):
@@ -19,10 +20,12 @@ class ConversationClosed(Exception):
 
 @dataclass(frozen=True)
 class Appended:
-    """The stored message, and whether this call stored it (False: a retry found it)."""
+    """The stored message, and whether this call stored it (False: a retry found it); when it did,
+    the conversation as that transaction left it."""
 
     message: Message
     created: bool
+    conversation: Conversation | None = None
 
 
 async def append_in(
@@ -49,7 +52,40 @@ async def append_in(
             .returning(conversations.c.last_seq)
         )
     ).scalar_one()
-    values = {
+    return await _insert(
+        conn, conversation_id, seq, author, text, type=type, private=private, event=event, client_id=client_id
+    )
+
+
+def _allocate(conversation_id: int, author: Author, private: bool, now: float) -> sa.Update:
+    """Next sequence number of an open conversation (and an agent's first response), returning
+    the updated conversation row; no row when the conversation is closed or missing."""
+    values: dict[str, Any] = {"last_seq": conversations.c.last_seq + 1}
+    if author.type == "agent" and not private:
+        values["first_response_at"] = sa.func.coalesce(conversations.c.first_response_at, now)
+    return (
+        sa.update(conversations)
+        .where(conversations.c.id == conversation_id)
+        .where(conversations.c.status != "closed")
+        .values(**values)
+        .returning(*conversations.c)
+    )
+
+
+async def _insert(
+    conn: AsyncConnection,
+    conversation_id: int,
+    seq: int,
+    author: Author,
+    text: str,
+    *,
+    type: str,
+    private: bool,
+    event: str | None = None,
+    client_id: str | None,
+    created_at: float | None = None,
+) -> Message:
+    values: dict[str, Any] = {
         "conversation_id": conversation_id,
         "seq": seq,
         "client_id": client_id,
@@ -60,11 +96,22 @@ async def append_in(
         "author_name": author.name,
         "text": text,
         "event": event,
-        "created_at": time.time(),
+        "created_at": time.time() if created_at is None else created_at,
     }
     row_id = (await conn.execute(sa.insert(messages).values(**values))).inserted_primary_key
     assert row_id is not None
     return Message(id=row_id[0], **values)
+
+
+async def _by_client_id(conn: AsyncConnection, conversation_id: int, client_id: str) -> Message | None:
+    row = (
+        await conn.execute(
+            sa.select(messages)
+            .where(messages.c.conversation_id == conversation_id)
+            .where(messages.c.client_id == client_id)
+        )
+    ).first()
+    return Message.from_row(row) if row else None
 
 
 class MessageStore:
@@ -82,54 +129,48 @@ class MessageStore:
         client_id: str,
         private: bool = False,
     ) -> Appended:
-        """Store a typed message once per ``client_id``; a retry returns the stored one."""
-        existing = await self.by_client_id(conversation_id, client_id)
-        if existing is not None:
-            return Appended(existing, created=False)
+        """Store a typed message once per ``client_id``; a retry returns the stored one.
+
+        One transaction, two statements on the way that matters (a new message): the UPDATE that
+        allocates the sequence number also checks the conversation is open, records an agent's
+        first response and returns the conversation as it now is; then the INSERT. A retry is
+        found by the unique ``(conversation_id, client_id)`` index instead of a read before every
+        send: its INSERT fails, the transaction (and its increment) rolls back, and the stored
+        message is read and returned.
+        """
+        now = time.time()
         try:
             async with self._engine.begin() as conn:
-                status = (
-                    await conn.execute(
-                        sa.select(conversations.c.status).where(conversations.c.id == conversation_id)
-                    )
-                ).scalar_one()
-                if status == "closed":
-                    raise ConversationClosed
-                message = await append_in(
+                row = (await conn.execute(_allocate(conversation_id, author, private, now))).first()
+                if row is None:  # closed (or gone): a retry of a message stored before still gets it
+                    stored = await _by_client_id(conn, conversation_id, client_id)
+                    if stored is None:
+                        raise ConversationClosed
+                    return Appended(stored, created=False)
+                conversation = Conversation.from_row(row)
+                message = await _insert(
                     conn,
                     conversation_id,
+                    conversation.last_seq,
                     author,
                     text,
                     type="note" if private else "text",
                     private=private,
                     client_id=client_id,
+                    created_at=now,
                 )
-                if author.type == "agent" and not private:
-                    await conn.execute(
-                        sa.update(conversations)
-                        .where(conversations.c.id == conversation_id)
-                        .where(conversations.c.first_response_at.is_(None))
-                        .values(first_response_at=message.created_at)
-                    )
         except IntegrityError:
-            # Two sends of the same client_id raced: the other one stored it (and its sequence
-            # number increment was rolled back with this transaction).
+            # This client_id is stored already: a retry, or two sends of it racing (the other one
+            # stored it; this one's sequence number increment was rolled back with the transaction).
             found = await self.by_client_id(conversation_id, client_id)
             if found is None:
                 raise
             return Appended(found, created=False)
-        return Appended(message, created=True)
+        return Appended(message, created=True, conversation=conversation)
 
     async def by_client_id(self, conversation_id: int, client_id: str) -> Message | None:
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(messages)
-                    .where(messages.c.conversation_id == conversation_id)
-                    .where(messages.c.client_id == client_id)
-                )
-            ).first()
-        return Message.from_row(row) if row else None
+            return await _by_client_id(conn, conversation_id, client_id)
 
     async def since(
         self, conversation_id: int, last_seq: int, *, include_private: bool, limit: int

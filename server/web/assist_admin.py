@@ -102,13 +102,18 @@ async def upload(request: web.Request) -> web.Response:
         if not paths:
             fail(400, "bad_request", "No files in the upload")
         report = await assist.load(paths)
+        # People uploaded files, not our scratch folder: name the files as they sent them.
+        scratch = f"{folder}/"
+        await assist.kb.rename_sources([*report.added, *report.updated], scratch, "upload:")
     return web.json_response(
         {
             "report": {
                 "added": report.added,
                 "updated": report.updated,
                 "unchanged": report.unchanged,
-                "failed": [{"file": Path(f).name, "reason": r} for f, r in report.failed],
+                "failed": [
+                    {"file": Path(f).name, "reason": r.replace(f"{folder}/", "")} for f, r in report.failed
+                ],
                 "summary": report.summary(),
             }
         }

@@ -313,7 +313,9 @@ async def test_admin_manages_the_knowledge_base_and_reads_the_report(
     await expect(failures).to_have_count(2)
     await expect(failures.filter(has_text="broken.csv")).to_contain_text("body")
     await expect(failures.filter(has_text="notes.pdf")).to_have_count(1)
+    await expect(failures.filter(has_text="tandem-kb-")).to_have_count(0)  # no server scratch paths
     await expect(rows).to_have_count(4)
+    await expect(rows.filter(has_text="upload:top_up.md")).to_have_count(1)
 
     # Preview shows the article as text (markup stays text).
     new_row = rows.filter(has_text="How to top up")
