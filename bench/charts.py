@@ -1,0 +1,143 @@
+"""PNG charts of a run: delivery latency against load, saturation throughput, assist latency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+STYLES = {"tandem": ("tab:blue", "-"), "relay": ("tab:gray", "--")}
+
+
+def draw_charts(results: dict[str, Any], out_dir: Path, stamp: str) -> list[Path]:
+    """The charts this run has data for; empty without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    except ImportError:
+        return []
+    paths = []
+    for name, draw in (("latency", _latency), ("saturation", _saturation), ("assist", _assist)):
+        path = out_dir / f"{stamp}-{name}.png"
+        if draw(results, path):
+            paths.append(path)
+    return paths
+
+
+def _latency(results: dict[str, Any], path: Path) -> bool:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    drawn = False
+    for target, (color, style) in STYLES.items():
+        sweep = [w for w in (results.get(target) or {}).get("sweep") or [] if w["delivery_ms"]["n"]]
+        if not sweep:
+            continue
+        drawn = True
+        load = [w["offered_per_s"] for w in sweep]
+        for q, width in (("p50", 1.0), ("p95", 1.6), ("p99", 2.4)):
+            ax.plot(
+                load,
+                [w["delivery_ms"][q] for w in sweep],
+                color=color,
+                linestyle=style,
+                linewidth=width,
+                marker="o",
+                markersize=3,
+                label=f"{target} {q}",
+            )
+    assisted = [w for w in (results.get("assist_on") or {}).get("windows") or [] if w["delivery_ms"]["n"]]
+    if assisted:
+        ax.plot(
+            [w["offered_per_s"] for w in assisted],
+            [w["delivery_ms"]["p99"] for w in assisted],
+            color="tab:orange",
+            linewidth=2.4,
+            marker="s",
+            markersize=4,
+            label="tandem, assist on, p99",
+        )
+    if not drawn:
+        plt.close(fig)
+        return False
+    ax.axhline(10, color="tab:red", linewidth=0.8, linestyle=":", label="(a) target p99 10 ms")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _plain_numbers(ax)
+    ax.set_xlabel("offered load, messages/s (1 msg/s per side per conversation)")
+    ax.set_ylabel("delivery latency, ms (send → receipt)")
+    ax.set_title("Delivery latency against load")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def _saturation(results: dict[str, Any], path: Path) -> bool:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    drawn = False
+    for target, (color, style) in STYLES.items():
+        windows = (results.get(target) or {}).get("saturation") or []
+        if windows:
+            drawn = True
+            ax.plot(
+                [w["conversations"] for w in windows],
+                [w["delivered_per_s"] for w in windows],
+                color=color,
+                linestyle=style,
+                marker="o",
+                label=target,
+            )
+    if not drawn:
+        plt.close(fig)
+        return False
+    ax.set_xscale("log")
+    _plain_numbers(ax)
+    ax.set_xlabel("conversations in the closed loop (2 messages in flight each)")
+    ax.set_ylabel("delivered messages/s")
+    ax.set_title("Saturation throughput")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def _assist(results: dict[str, Any], path: Path) -> bool:
+    import matplotlib.pyplot as plt
+
+    rows = results.get("assist_alone") or []
+    if not rows:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sizes = [r["passages"] for r in rows]
+    for key, label, style in (("one_chat_ms", "one chat", "-"), ("twenty_chats_ms", "20 chats", "--")):
+        for q in ("p50", "p95"):
+            ax.plot(sizes, [r[key][q] for r in rows], linestyle=style, marker="o", label=f"{label} {q}")
+    ax.axhline(10, color="tab:red", linewidth=0.8, linestyle=":", label="(e) target p95 10 ms")
+    ax.set_xscale("log")
+    _plain_numbers(ax)
+    ax.set_xlabel("passages in the knowledge base")
+    ax.set_ylabel("suggest() latency, ms")
+    ax.set_title("Assist alone: embed and search")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def _plain_numbers(ax: Any) -> None:
+    """Log axes labelled 200, 1,000 … rather than 2×10²."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    plain = FuncFormatter(lambda value, _pos: f"{value:,.0f}" if value >= 1 else f"{value:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(plain)

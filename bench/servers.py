@@ -1,0 +1,276 @@
+"""The servers under test, as subprocesses: Tandem (``python -m server serve``) and the bare relay.
+
+Each runs pinned to its own CPU (``taskset``) when the machine has more than one, and is watched
+with psutil (CPU time and RSS of its process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2 import profiles as argon2_profiles
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def server_root() -> Path:
+    """Where Tandem's code is run from: this checkout, or another one (``--server-root``, e.g. a
+    ``git worktree`` of an older commit, to measure a change before and after in one run)."""
+    return Path(os.environ.get("BENCH_SERVER_ROOT") or ROOT)
+
+
+PYTHON = sys.executable
+# Tandem caps an agent's capacity at 50 (the CLI's range); the generator uses N/50 agents.
+AGENT_CAPACITY = 50
+# All load comes from 127.0.0.1: lift the per-connection and per-address limits out of the way.
+GENEROUS_LIMITS = {
+    "TANDEM_EVENTS_PER_SECOND": "100000",
+    "TANDEM_EVENTS_BURST": "100000",
+    "TANDEM_CONVERSATIONS_PER_IP_HOUR": "1000000",
+    "TANDEM_CONVERSATIONS_PER_VISITOR_HOUR": "1000",
+    "TANDEM_LOG_LEVEL": "WARNING",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# Read at import, before the generator pins itself to its own CPUs.
+ALL_CPUS = sorted(os.sched_getaffinity(0))
+
+
+def cpu_plan() -> tuple[list[str], set[int] | None]:
+    """``taskset`` prefix for servers (CPU 0) and the generator's CPUs (the rest), if possible."""
+    cpus = ALL_CPUS
+    if len(cpus) < 2 or shutil.which("taskset") is None:
+        return [], None
+    return ["taskset", "-c", str(cpus[0])], set(cpus[1:])
+
+
+def _raise_fd_limit() -> None:
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+@dataclass
+class ServerProcess:
+    """A running server: its URL, process and (for Tandem) its data directory and agent tokens."""
+
+    name: str
+    url: str
+    proc: subprocess.Popen[bytes]
+    data_dir: Path | None = None
+    agent_tokens: list[str] = field(default_factory=list)
+    admin_token: str | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    async def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                await asyncio.to_thread(self.proc.wait, 20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                await asyncio.to_thread(self.proc.wait)
+
+
+async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode} before it was healthy")
+            try:
+                async with session.get(url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(f"{url} not healthy after {timeout} s")
+
+
+def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    prefix, _ = cpu_plan()
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [*prefix, *argv],
+            env=env,
+            cwd=env.get("BENCH_CWD", ROOT),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_raise_fd_limit,
+        )
+
+
+async def start_relay(work: Path) -> ServerProcess:
+    """The bare python-socketio relay (bench/relay.py)."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = _spawn([PYTHON, "-m", "bench.relay", "--port", str(port)], env, work / "relay.log")
+    url = f"http://127.0.0.1:{port}"
+    await _wait_healthy(url, proc)
+    return ServerProcess("relay", url, proc)
+
+
+def tandem_env(data_dir: Path, port: int, assist: bool) -> dict[str, str]:
+    """The server's environment; with ``BENCH_TWEAKS`` set, bench/tweaks runs at its start-up."""
+    path = str(server_root())
+    if os.environ.get("BENCH_TWEAKS"):
+        path = f"{ROOT / 'bench' / 'tweaks'}{os.pathsep}{path}"
+    return {
+        **os.environ,
+        **GENEROUS_LIMITS,
+        "TANDEM_DATA_DIR": str(data_dir),
+        "PORT": str(port),
+        "TANDEM_ASSIST": "on" if assist else "off",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": path,
+        "BENCH_CWD": str(server_root()),
+    }
+
+
+async def seed_agents(data_dir: Path, count: int) -> tuple[list[str], str]:
+    """Create ``count`` agents of capacity 50 plus an admin, each with a session token.
+
+    Written to the database before the server starts, through Tandem's own stores, with argon2's
+    cheapest profile: signing in through ``POST /api/login`` costs half a second of server CPU per
+    agent at the real profile, which is start-up work, not what is measured.
+    """
+    from server.auth.passwords import PasswordHasher
+    from server.auth.sessions import SessionStore
+    from server.db.engine import open_engine
+    from server.db.migrate import upgrade
+    from server.settings import load_settings
+    from server.store.agents import AgentStore
+
+    class CheapHasher(PasswordHasher):
+        def __init__(self) -> None:
+            self._hasher = Argon2Hasher.from_parameters(argon2_profiles.CHEAPEST)
+
+    engine = open_engine(load_settings({"TANDEM_DATA_DIR": str(data_dir)}).database_url)
+    try:
+        await upgrade(engine)
+        agents, sessions = AgentStore(engine, CheapHasher()), SessionStore(engine, 86400.0)
+        admin = await agents.add("admin@bench.local", "Bench Admin", "bench-password", role="admin")
+        tokens = []
+        for n in range(count):
+            agent = await agents.add(
+                f"agent{n}@bench.local", f"Agent {n}", "bench-password", capacity=AGENT_CAPACITY
+            )
+            tokens.append(await sessions.create(agent.id))
+        return tokens, await sessions.create(admin.id)
+    finally:
+        await engine.dispose()
+
+
+async def start_tandem(
+    work: Path,
+    agents: int,
+    *,
+    assist: bool = False,
+    name: str = "tandem",
+    prepare: Callable[[Path], object] | None = None,
+) -> ServerProcess:
+    """Tandem with a fresh database in ``work/<name>`` holding ``agents`` agents (capacity 50);
+    ``prepare(data_dir)`` runs (on a thread) before the server starts, e.g. to load a knowledge base."""
+    data_dir = work / name
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tokens, admin = await seed_agents(data_dir, agents)
+    if prepare is not None:
+        await asyncio.to_thread(prepare, data_dir)
+    port = free_port()
+    proc = _spawn([PYTHON, "-m", "server", "serve"], tandem_env(data_dir, port, assist), work / f"{name}.log")
+    url = f"http://127.0.0.1:{port}"
+    await _wait_healthy(url, proc)
+    return ServerProcess(name, url, proc, data_dir, tokens, admin)
+
+
+async def wait_assist_ready(server: ServerProcess, timeout: float = 300.0) -> float:
+    """Wait until ``GET /api/admin/kb`` answers 200 (503 while the model loads); the seconds waited."""
+    started = time.monotonic()
+    headers = {"Authorization": f"Bearer {server.admin_token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        while time.monotonic() - started < timeout:
+            async with session.get(server.url + "/api/admin/kb") as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+            await asyncio.sleep(0.5)
+    raise TimeoutError("the assist did not become ready")
+
+
+def py_spy() -> str | None:
+    """The py-spy binary (installed with the ``bench`` extras), if any."""
+    beside = Path(PYTHON).parent / "py-spy"
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+async def profile(pid: int, delay: float, seconds: float, out: Path) -> Path | None:
+    """Sample ``pid`` with py-spy (100 Hz, per thread) for ``seconds`` after ``delay``; the
+    collapsed-stack file, or None without py-spy (or without the right to attach)."""
+    binary = py_spy()
+    if binary is None:
+        return None
+    await asyncio.sleep(delay)
+    argv = [binary, "record", "-p", str(pid), "-d", str(max(1, int(seconds))), "-r", "100"]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, "--threads", "-f", "raw", "-o", str(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    await proc.wait()
+    return out if out.exists() else None
+
+
+class Monitor:
+    """Samples a process's CPU time and RSS; ``mark()`` starts a window, ``usage()`` reads it."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._proc = psutil.Process(pid)
+        self._mark = self._sample()
+        self._peak_rss = 0
+
+    def _sample(self) -> tuple[float, float]:
+        times = self._proc.cpu_times()
+        return time.monotonic(), times.user + times.system
+
+    def rss(self) -> int:
+        rss = int(self._proc.memory_info().rss)
+        self._peak_rss = max(self._peak_rss, rss)
+        return rss
+
+    def mark(self) -> None:
+        self._mark = self._sample()
+        self._peak_rss = self.rss()
+
+    def usage(self) -> dict[str, Any]:
+        """CPU use since ``mark()`` (1.0 = one core busy), and RSS now and at its peak."""
+        now, cpu = self._sample()
+        wall, cpu0 = self._mark
+        rss = self.rss()
+        return {
+            "cpu_cores": round((cpu - cpu0) / max(now - wall, 1e-9), 3),
+            "rss_mb": round(rss / 2**20, 1),
+            "peak_rss_mb": round(self._peak_rss / 2**20, 1),
+        }
