@@ -257,39 +257,52 @@ def _profiles(results: dict[str, Any]) -> list[str]:
     return ["", "## Where the server's time goes", *lines] if lines else []
 
 
+def _md_table(title: str, headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A titled Markdown table."""
+    lines = ["", f"## {title}", "", "| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _runs(results: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """Each run of ``kind`` ("sweep", "saturation"), Tandem's first, with its target's name."""
+    return [(target, w) for target in ("tandem", "relay") for w in _get(results, target, kind) or []]
+
+
 def _sweep_table(results: dict[str, Any]) -> list[str]:
-    lines = ["", "## Latency against load (open loop, 1 msg/s per side per conversation)", ""]
-    lines += [
-        "| target | conversations | offered msgs/s | delivered msgs/s | p50 | p95 | p99 ms | probe RTT p99 "
-        "| server CPU | overloaded |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    headers = ["target", "conversations", "offered msgs/s", "delivered msgs/s", "p50", "p95", "p99 ms"]
+    headers += ["probe RTT p99", "server CPU", "overloaded"]
+    rows = [
+        [
+            target,
+            str(w["conversations"]),
+            _fmt(w["offered_per_s"]),
+            _fmt(w["delivered_per_s"]),
+            *(_fmt(w["delivery_ms"][p]) for p in ("p50", "p95", "p99")),
+            _fmt(w["probe_rtt_ms"]["p99"]),
+            _fmt(_get(w, "server", "cpu_cores")),
+            "yes" if w["overloaded"] else "",
+        ]
+        for target, w in _runs(results, "sweep")
     ]
-    for target in ("tandem", "relay"):
-        for w in _get(results, target, "sweep") or []:
-            d = w["delivery_ms"]
-            lines.append(
-                f"| {target} | {w['conversations']} | {_fmt(w['offered_per_s'])} "
-                f"| {_fmt(w['delivered_per_s'])} | {_fmt(d['p50'])} | {_fmt(d['p95'])} | {_fmt(d['p99'])} "
-                f"| {_fmt(w['probe_rtt_ms']['p99'])} | {_fmt(_get(w, 'server', 'cpu_cores'))} "
-                f"| {'yes' if w['overloaded'] else ''} |"
-            )
-    return lines
+    return _md_table("Latency against load (open loop, 1 msg/s per side per conversation)", headers, rows)
 
 
 def _saturation_table(results: dict[str, Any]) -> list[str]:
-    lines = ["", "## Saturation (closed loop: each side sends when its last message is acknowledged)", ""]
-    lines += [
-        "| target | conversations | delivered msgs/s | p50 | p99 ms | server CPU |",
-        "| --- | --- | --- | --- | --- | --- |",
+    headers = ["target", "conversations", "delivered msgs/s", "p50", "p99 ms", "server CPU"]
+    rows = [
+        [
+            target,
+            str(w["conversations"]),
+            _fmt(w["delivered_per_s"]),
+            _fmt(w["delivery_ms"]["p50"]),
+            _fmt(w["delivery_ms"]["p99"]),
+            _fmt(_get(w, "server", "cpu_cores")),
+        ]
+        for target, w in _runs(results, "saturation")
     ]
-    for target in ("tandem", "relay"):
-        for w in _get(results, target, "saturation") or []:
-            d = w["delivery_ms"]
-            lines.append(
-                f"| {target} | {w['conversations']} | {_fmt(w['delivered_per_s'])} | {_fmt(d['p50'])} "
-                f"| {_fmt(d['p99'])} | {_fmt(_get(w, 'server', 'cpu_cores'))} |"
-            )
-    return lines
+    return _md_table(
+        "Saturation (closed loop: each side sends when its last message is acknowledged)", headers, rows
+    )
 
 
 def write_report(results: dict[str, Any], out_dir: Path, stamp: str) -> list[Path]:
