@@ -131,7 +131,6 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     metrics.queue_length.set(len(await stores.conversations.queued()))
     if settings.assist_enabled:
         background.spawn(_load_assist(app), "assist-load")
-    log.info("Tandem serving on http://%s:%s", settings.host, settings.port)
     yield
     await background.close()
     loaded = app[ASSIST].assist

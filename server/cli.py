@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -18,6 +20,7 @@ from server.settings import Settings, SettingsError, load_settings
 from server.store.agents import ROLES, AgentStore, DuplicateEmail
 
 T = TypeVar("T")
+log = logging.getLogger("tandem")
 
 
 def _settings() -> Settings:
@@ -53,7 +56,28 @@ def serve() -> None:
 
     settings = _settings()
     setup_logging(settings.log_format, settings.log_level)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
+    app = create_app(settings)
+    app.on_startup.append(_settle_heap)
+    # CPython's defaults (700, 10, 10) collect the youngest generation every 700 allocations;
+    # a chat server allocates a few dozen objects per message, and each collection of an older
+    # generation walks every connection's state: with 1,000 conversations connected a full one
+    # stopped the loop for 250-330 ms (docs/performance.md). Rarer collections, same safety.
+    gc.set_threshold(10_000, 50, 100)
+    url = f"http://{settings.host}:{settings.port}"
+    # run_app "prints" once its sockets listen: the moment clients can connect, logged as such.
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=lambda _banner: log.info("Tandem serving on %s", url),
+        access_log=None,
+    )
+
+
+async def _settle_heap(_app: web.Application) -> None:
+    """Keep what start-up built (modules, the app, the schema) out of every later collection."""
+    gc.collect()
+    gc.freeze()
 
 
 @main.group()

@@ -19,6 +19,16 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Read on every agent event (a signed-out or disabled agent stops at once): built once.
+_AGENT_FOR = (
+    sa.select(agents)
+    .join(sessions, sessions.c.agent_id == agents.c.id)
+    .where(sessions.c.token_hash == sa.bindparam("token_hash"))
+    .where(sessions.c.expires_at > sa.bindparam("now"))
+    .where(agents.c.disabled.is_(False))
+)
+
+
 class SessionStore:
     """Creates, resolves and ends agent sessions."""
 
@@ -44,15 +54,8 @@ class SessionStore:
         """The enabled agent behind a live session token, or None."""
         if not token:
             return None
-        query = (
-            sa.select(agents)
-            .join(sessions, sessions.c.agent_id == agents.c.id)
-            .where(sessions.c.token_hash == _digest(token))
-            .where(sessions.c.expires_at > time.time())
-            .where(agents.c.disabled.is_(False))
-        )
         async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+            row = (await conn.execute(_AGENT_FOR, {"token_hash": _digest(token), "now": time.time()})).first()
         return Agent.from_row(row) if row else None
 
     async def end(self, token: str) -> None:

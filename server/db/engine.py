@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from server.db.sqlite_inline import inline_creator
 
 
 def is_sqlite(url: str) -> bool:
@@ -18,8 +21,20 @@ def open_engine(url: str) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     # SQLite has one writer at a time; one connection per process serialises our transactions
-    # in the pool instead of failing them with "database is locked".
-    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=30)
+    # in the pool instead of failing them with "database is locked". Its statements run on the
+    # loop's thread (see server/db/sqlite_inline.py).
+    database = make_url(url).database or ":memory:"
+    # No ROLLBACK each time the connection goes back to the pool: closing a SQLAlchemy connection
+    # already rolls back a transaction it left open, and reads open none (pysqlite begins one
+    # only before a write), so the pool's extra reset is a second no-op on every checkout.
+    engine = create_async_engine(
+        url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=30,
+        pool_reset_on_return=None,
+        async_creator=inline_creator(database),
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

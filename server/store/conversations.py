@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -23,6 +24,16 @@ class Change:
 
     conversation: Conversation
     events: list[Message]
+
+
+# The reads on every message's path, built once: building a statement costs more CPU than
+# SQLite spends running it (docs/performance.md); SQLAlchemy caches the compiled form.
+_BY_ID = sa.select(conversations).where(conversations.c.id == sa.bindparam("id"))
+_OPEN_FOR_VISITOR = (
+    sa.select(conversations)
+    .where(conversations.c.visitor_id == sa.bindparam("visitor_id"))
+    .where(conversations.c.status != "closed")
+)
 
 
 class ConversationStore:
@@ -50,12 +61,10 @@ class ConversationStore:
         return Conversation.from_row(row)
 
     async def get(self, conversation_id: int) -> Conversation | None:
-        return await self._one(conversations.c.id == conversation_id)
+        return await self._one(_BY_ID, {"id": conversation_id})
 
     async def open_for_visitor(self, visitor_id: int) -> Conversation | None:
-        return await self._one(
-            sa.and_(conversations.c.visitor_id == visitor_id, conversations.c.status != "closed")
-        )
+        return await self._one(_OPEN_FOR_VISITOR, {"visitor_id": visitor_id})
 
     async def for_visitor(self, visitor_id: int) -> list[Conversation]:
         return await self._many(conversations.c.visitor_id == visitor_id, order=conversations.c.id.desc())
@@ -197,9 +206,9 @@ class ConversationStore:
         ).first()
         return Conversation.from_row(row) if row else None
 
-    async def _one(self, where: sa.ColumnElement[bool]) -> Conversation | None:
+    async def _one(self, query: sa.Select[Any], params: dict[str, Any]) -> Conversation | None:
         async with self._engine.connect() as conn:
-            row = (await conn.execute(sa.select(conversations).where(where))).first()
+            row = (await conn.execute(query, params)).first()
         return Conversation.from_row(row) if row else None
 
     async def _many(self, where: sa.ColumnElement[bool], order: object) -> list[Conversation]:

@@ -57,19 +57,41 @@ async def append_in(
     )
 
 
-def _allocate(conversation_id: int, author: Author, private: bool, now: float) -> sa.Update:
-    """Next sequence number of an open conversation (and an agent's first response), returning
-    the updated conversation row; no row when the conversation is closed or missing."""
+def _allocate_statement(agent_public: bool) -> sa.Update:
+    """Next sequence number of an open conversation, returning the updated conversation row; no
+    row when the conversation is closed or missing. An agent's public message also records the
+    conversation's first response, once."""
     values: dict[str, Any] = {"last_seq": conversations.c.last_seq + 1}
-    if author.type == "agent" and not private:
-        values["first_response_at"] = sa.func.coalesce(conversations.c.first_response_at, now)
+    if agent_public:
+        values["first_response_at"] = sa.func.coalesce(conversations.c.first_response_at, sa.bindparam("now"))
     return (
         sa.update(conversations)
-        .where(conversations.c.id == conversation_id)
+        .where(conversations.c.id == sa.bindparam("conversation_id"))
         .where(conversations.c.status != "closed")
         .values(**values)
         .returning(*conversations.c)
     )
+
+
+# Every message runs these: built once, since building a statement costs more CPU than SQLite
+# spends running it (docs/performance.md); SQLAlchemy caches the compiled form.
+_ALLOCATE = _allocate_statement(agent_public=False)
+_ALLOCATE_FIRST_RESPONSE = _allocate_statement(agent_public=True)
+_INSERT = sa.insert(messages)
+_BY_CLIENT_ID = (
+    sa.select(messages)
+    .where(messages.c.conversation_id == sa.bindparam("conversation_id"))
+    .where(messages.c.client_id == sa.bindparam("client_id"))
+)
+
+
+async def _allocate(
+    conn: AsyncConnection, conversation_id: int, author: Author, private: bool, now: float
+) -> sa.Row[Any] | None:
+    if author.type == "agent" and not private:
+        params = {"conversation_id": conversation_id, "now": now}
+        return (await conn.execute(_ALLOCATE_FIRST_RESPONSE, params)).first()
+    return (await conn.execute(_ALLOCATE, {"conversation_id": conversation_id})).first()
 
 
 async def _insert(
@@ -98,18 +120,14 @@ async def _insert(
         "event": event,
         "created_at": time.time() if created_at is None else created_at,
     }
-    row_id = (await conn.execute(sa.insert(messages).values(**values))).inserted_primary_key
+    row_id = (await conn.execute(_INSERT, values)).inserted_primary_key
     assert row_id is not None
     return Message(id=row_id[0], **values)
 
 
 async def _by_client_id(conn: AsyncConnection, conversation_id: int, client_id: str) -> Message | None:
     row = (
-        await conn.execute(
-            sa.select(messages)
-            .where(messages.c.conversation_id == conversation_id)
-            .where(messages.c.client_id == client_id)
-        )
+        await conn.execute(_BY_CLIENT_ID, {"conversation_id": conversation_id, "client_id": client_id})
     ).first()
     return Message.from_row(row) if row else None
 
@@ -141,7 +159,7 @@ class MessageStore:
         now = time.time()
         try:
             async with self._engine.begin() as conn:
-                row = (await conn.execute(_allocate(conversation_id, author, private, now))).first()
+                row = await _allocate(conn, conversation_id, author, private, now)
                 if row is None:  # closed (or gone): a retry of a message stored before still gets it
                     stored = await _by_client_id(conn, conversation_id, client_id)
                     if stored is None:

@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.db.schema import visitors
 from server.store.models import Visitor
 
+# Read on every visitor message: built once (see conversations.py).
+_BY_ID = sa.select(visitors).where(visitors.c.id == sa.bindparam("id"))
+
 
 class VisitorStore:
     """Creates visitors and keeps their profile (pre-chat answers, page, browser) current."""
@@ -31,7 +34,7 @@ class VisitorStore:
 
     async def get(self, visitor_id: int) -> Visitor | None:
         async with self._engine.connect() as conn:
-            row = (await conn.execute(sa.select(visitors).where(visitors.c.id == visitor_id))).first()
+            row = (await conn.execute(_BY_ID, {"id": visitor_id})).first()
         return Visitor.from_row(row) if row else None
 
     async def many(self, visitor_ids: list[int]) -> dict[int, Visitor]:
