@@ -43,15 +43,39 @@ class Suggestions:
         self._stores = stores
         self._out = broadcaster
         self._background = background
+        # Conversations with a suggestion round running → whether a newer visitor message came
+        # in meanwhile (one more round follows, for the conversation as it is then).
+        self._rounds: dict[int, bool] = {}
 
     @property
     def ready(self) -> bool:
         return self._slot.assist is not None
 
     def for_conversation(self, conv: Conversation) -> None:
-        """Suggest for the conversation so far, in the background (chat delivery never waits)."""
-        if self.ready and conv.agent_id is not None:
-            self._background.spawn(self._suggest(conv.id), f"suggest-c_{conv.id}")
+        """Suggest for the conversation so far, in the background (chat delivery never waits).
+
+        At most one round per conversation runs at a time: messages that arrive during a round
+        collapse into one more round afterwards, so a visitor typing in bursts, or an assist that
+        falls behind, costs one query per conversation instead of one per message, and the agent
+        always ends with suggestions for the latest message.
+        """
+        if not self.ready or conv.agent_id is None:
+            return
+        if conv.id in self._rounds:
+            self._rounds[conv.id] = True
+            return
+        self._rounds[conv.id] = False
+        self._background.spawn(self._run_rounds(conv.id), f"suggest-c_{conv.id}")
+
+    async def _run_rounds(self, conversation_id: int) -> None:
+        try:
+            while True:
+                await self._suggest(conversation_id)
+                if not self._rounds[conversation_id]:
+                    return
+                self._rounds[conversation_id] = False
+        finally:
+            del self._rounds[conversation_id]
 
     async def _suggest(self, conversation_id: int) -> None:
         assist = self._slot.assist
