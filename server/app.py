@@ -23,8 +23,9 @@ from server.chat.routing import Router
 from server.chat.stores import Stores
 from server.chat.suggestions import AssistSlot, Suggestions
 from server.chat.visitor_ns import VisitorNamespace
-from server.db.engine import open_engine
+from server.db.engine import is_sqlite, open_engine, sqlite_path
 from server.db.migrate import upgrade
+from server.db.sqlite_inline import Checkpointer
 from server.metrics import Metrics
 from server.settings import Settings
 from server.web import admin, api, assist_admin, health
@@ -91,10 +92,16 @@ async def _disconnect_clients(app: web.Application) -> None:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    engine = open_engine(app[SETTINGS].database_url)
+    url = app[SETTINGS].database_url
+    checkpointer = Checkpointer(sqlite_path(url)) if is_sqlite(url) else None
+    engine = open_engine(url, background_checkpoints=checkpointer is not None)
     await upgrade(engine)
     app[ENGINE] = engine
+    if checkpointer is not None:
+        checkpointer.start()
     yield
+    if checkpointer is not None:
+        await checkpointer.stop()
     await engine.dispose()
 
 

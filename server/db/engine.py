@@ -16,14 +16,23 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def open_engine(url: str) -> AsyncEngine:
-    """Create the engine for ``url`` (``sqlite+aiosqlite`` or ``postgresql+asyncpg``)."""
+def sqlite_path(url: str) -> str:
+    """The file of a SQLite URL (``:memory:`` when it names none)."""
+    return make_url(url).database or ":memory:"
+
+
+def open_engine(url: str, *, background_checkpoints: bool = False) -> AsyncEngine:
+    """Create the engine for ``url`` (``sqlite+aiosqlite`` or ``postgresql+asyncpg``).
+
+    ``background_checkpoints``: SQLite leaves WAL checkpoints to a :class:`Checkpointer` the
+    caller runs (the server does), instead of running them inside commits.
+    """
     if not is_sqlite(url):
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     # SQLite has one writer at a time; one connection per process serialises our transactions
     # in the pool instead of failing them with "database is locked". Its statements run on the
     # loop's thread (see server/db/sqlite_inline.py).
-    database = make_url(url).database or ":memory:"
+    database = sqlite_path(url)
     # No ROLLBACK each time the connection goes back to the pool: closing a SQLAlchemy connection
     # already rolls back a transaction it left open, and reads open none (pysqlite begins one
     # only before a write), so the pool's extra reset is a second no-op on every checkout.
@@ -45,6 +54,8 @@ def open_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        if background_checkpoints:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     return engine
