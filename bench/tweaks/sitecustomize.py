@@ -1,19 +1,15 @@
 """What-if experiments on a server the benchmark starts; never used by Tandem itself.
 
-``python -m bench.run --tweaks switch=0.0005,noreset`` puts this folder first on the server's
-``PYTHONPATH`` with ``BENCH_TWEAKS`` set, so Python runs this at start-up:
+``python -m bench.run --tweaks gclog`` puts this folder first on the server's ``PYTHONPATH`` with
+``BENCH_TWEAKS`` set, so Python runs this at start-up:
 
-- ``switch=<seconds>``: ``sys.setswitchinterval`` (default 0.005). aiosqlite runs every statement
-  on a worker thread; while the event loop is busy, that thread can wait up to this long for the
-  GIL at each hand-off.
-- ``noreset``: SQLite engines skip the ROLLBACK SQLAlchemy issues each time a connection goes back
-  to the pool (one more worker-thread round trip per checkout).
-- ``gc=<t0>:<t1>:<t2>``: ``gc.set_threshold`` (CPython's defaults are 700:10:10). With thousands of
-  connections the heap is large, and each full (generation 2) collection stops the loop for
-  hundreds of milliseconds.
-- ``gclog``: print each full collection's pause to the server's log (``bench-gc gen2 <ms>``).
+- ``gclog``: print each full (generation 2) collection's pause to the server's log
+  (``bench-gc gen2 <ms>``). With thousands of connections the heap is large and a full collection
+  stops the loop; ``tandem serve`` now sets larger thresholds and freezes its start-up heap
+  (server/cli.py), which this shows the effect of.
 
-The results record the tweaks; docs/performance.md reports what each would buy.
+Earlier what-ifs (``switch``, ``noreset``, ``gc``) became Tandem's defaults or lost their reason
+when SQLite moved onto the loop's thread (docs/performance.md). The results record the tweaks.
 """
 
 from __future__ import annotations
@@ -27,26 +23,6 @@ TWEAKS = {
     for name, _, value in (item.partition("=") for item in os.environ.get("BENCH_TWEAKS", "").split(","))
     if name
 }
-
-if "switch" in TWEAKS:
-    sys.setswitchinterval(float(TWEAKS["switch"]))
-
-if "noreset" in TWEAKS:
-    import sqlalchemy.ext.asyncio as sa_asyncio
-
-    _create = sa_asyncio.create_async_engine
-
-    def _create_without_reset(url: Any, **kwargs: Any) -> Any:
-        if str(url).startswith("sqlite"):
-            kwargs.setdefault("pool_reset_on_return", None)
-        return _create(url, **kwargs)
-
-    sa_asyncio.create_async_engine = _create_without_reset
-
-if "gc" in TWEAKS:  # gc=700:10:10 sets the collector's thresholds (those are CPython's defaults)
-    import gc
-
-    gc.set_threshold(*(int(n) for n in TWEAKS["gc"].split(":")))
 
 if "gclog" in TWEAKS:
     import gc
