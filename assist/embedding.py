@@ -46,20 +46,48 @@ def model_fingerprint(model_path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def limit_threads(threads: int) -> None:
-    """Limit torch's and BLAS's thread pools (process-wide) to ``threads`` each.
+def limit_threads(threads: int, torch: bool = True) -> None:
+    """Limit BLAS's thread pool (process-wide), and torch's unless ``torch`` is False, to ``threads``.
 
     A visitor's message is a few dozen tokens and a search a few small matrix products: split over
     the cores of a small machine that also runs the event loop and other work, their threads spend
     more time waiting for each other than they save. Measured with bench/assist_latency.py while
     other processes competed for the 2 cores: one chat's p95 was 26 ms with one thread each and
-    91-380 ms with the default two.
+    91-380 ms with the default two. The ONNX embedder sets its own session's threads and passes
+    ``torch=False``: importing torch would cost seconds and memory for nothing.
     """
-    import torch
     from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(threads)
+    if torch:
+        import torch as torch_module
+
+        torch_module.set_num_threads(threads)
     threadpool_limits(limits=threads, user_api="blas")
+
+
+def open_embedder(
+    model_path: Path, cache_dir: Path, threads: int | None = 1, precision: str | None = None
+) -> Embedder:
+    """The fastest embedder for ``model_path``: ONNX Runtime (exported into ``cache_dir`` on first
+    use, see :mod:`assist.onnx_embedding`; ``precision`` "fp32" or "int8", default
+    ``DEFAULT_PRECISION`` there), else the sentence-transformers model on torch.
+
+    Falls back to torch, with a warning, when onnxruntime is not installed or the model cannot be
+    exported (another architecture), so any sentence-transformers directory keeps working.
+    """
+    if precision not in (None, "fp32", "int8"):
+        raise ValueError(f"precision {precision!r} (known: fp32, int8)")
+    try:
+        from assist.onnx_embedding import DEFAULT_PRECISION, open_onnx
+
+        chosen = precision or DEFAULT_PRECISION
+        return open_onnx(model_path, cache_dir, "int8" if chosen == "int8" else "fp32", threads)
+    except ImportError as error:
+        reason = f"{error.name or error} is not installed"
+    except Exception as error:  # an export that fails must not stop the assist: torch still works
+        reason = f"{type(error).__name__}: {error}"
+    logging.getLogger(__name__).warning("embedding with torch, not ONNX Runtime (slower): %s", reason)
+    return SentenceTransformerEmbedder(model_path, threads=threads)
 
 
 class SentenceTransformerEmbedder:

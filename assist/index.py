@@ -59,11 +59,14 @@ class PassageIndex:
         # Passages are grouped by article, so per-article reductions are reduceat over these starts.
         self._starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         dim = len(from_bytes(kept[0].title_embedding)) if kept else 0
-        self.vectors: Vectors = _stack([p.embedding for p in ordered], dim)
-        self.topic_vectors: Vectors = _stack([a.title_embedding for a in kept], dim)
-        self.mean_vectors: Vectors = (
-            _normalise(np.add.reduceat(self.vectors, self._starts, axis=0)) if kept else self.vectors
-        )
+        vectors = _stack([p.embedding for p in ordered], dim)
+        means = _normalise(np.add.reduceat(vectors, self._starts, axis=0)) if kept else vectors
+        topics = _stack([a.title_embedding for a in kept], dim)
+        # Kept transposed, (dim, n) in C order: a query is one row, and ``query @ matrix`` then
+        # streams each matrix once, contiguously (0.27 against 0.61 ms at 10k passages in cache).
+        # The per-article matrices are one, so a query reads them in one product.
+        self._passages_t: Vectors = np.ascontiguousarray(vectors.T)
+        self._articles_t: Vectors = np.ascontiguousarray(np.concatenate([means, topics]).T)
         self._bm25: bm25s.BM25 | None = None
         if ordered:
             self._bm25 = bm25s.BM25()
@@ -73,6 +76,21 @@ class PassageIndex:
 
     def __len__(self) -> int:
         return len(self.article_ids)
+
+    @property
+    def vectors(self) -> Vectors:
+        """The passages' vectors, one row per passage (a view)."""
+        return self._passages_t.T
+
+    @property
+    def mean_vectors(self) -> Vectors:
+        """Per article, the normalised mean of its passages' vectors (a view)."""
+        return self._articles_t[:, : len(self.article_ids)].T
+
+    @property
+    def topic_vectors(self) -> Vectors:
+        """Per article, the vector of its title and tags (a view)."""
+        return self._articles_t[:, len(self.article_ids) :].T
 
     def _bm25_scores(self, tokens: list[list[str]]) -> Scores:
         out = np.zeros((len(tokens), len(self.passage_ids)), dtype=np.float32)
@@ -89,7 +107,7 @@ class PassageIndex:
         if not self.article_ids:
             empty = np.zeros((n, 0), dtype=np.float32)
             return ArticleScores(empty, np.zeros((n, 0), dtype=np.int64), empty, empty, empty)
-        dense = queries @ self.vectors.T
+        dense = queries @ self._passages_t
         best = np.maximum.reduceat(dense, self._starts, axis=1)
         # The argmax within each article's slice: mask everything but the article's best.
         is_best = dense >= best[:, self.passage_article]
@@ -98,12 +116,14 @@ class PassageIndex:
         bm25 = np.maximum.reduceat(self._bm25_scores(tokens), self._starts, axis=1)
         top = bm25.max(axis=1, keepdims=True)
         bm25 = np.divide(bm25, top, out=np.zeros_like(bm25), where=top > 0)
+        articles = queries @ self._articles_t
+        n_articles = len(self.article_ids)
         return ArticleScores(
-            best=best.astype(np.float32),
-            best_passage=best_passage.astype(np.int64),
-            mean=(queries @ self.mean_vectors.T).astype(np.float32),
-            title=(queries @ self.topic_vectors.T).astype(np.float32),
-            bm25=bm25.astype(np.float32),
+            best=best.astype(np.float32, copy=False),
+            best_passage=best_passage.astype(np.int64, copy=False),
+            mean=articles[:, :n_articles].astype(np.float32, copy=False),
+            title=articles[:, n_articles:].astype(np.float32, copy=False),
+            bm25=bm25.astype(np.float32, copy=False),
         )
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assist.config import AssistConfig, RetrievalParams
-from assist.embedding import AsyncEmbedder, Embedder, SentenceTransformerEmbedder, to_bytes
+from assist.embedding import AsyncEmbedder, Embedder, open_embedder, to_bytes
 from assist.events import EventKind, EventStore, change_ratio
 from assist.index import PassageIndex
 from assist.kb.loader import LoadReport, load_paths
@@ -66,8 +66,9 @@ class Assist:
 
     @classmethod
     async def open(cls, engine: AsyncEngine, config: AssistConfig, max_batch: int = 32) -> Assist:
-        """An assist with the configured sentence-transformers model (loaded on a thread)."""
-        embedder = await asyncio.to_thread(SentenceTransformerEmbedder, config.model_path)
+        """An assist with the configured model (loaded on a thread; on first use exported to ONNX,
+        see :func:`~assist.embedding.open_embedder`)."""
+        embedder = await asyncio.to_thread(open_embedder, config.model_path, config.cache_dir)
         return cls(engine, embedder, config.params, max_batch)
 
     async def __aenter__(self) -> Assist:

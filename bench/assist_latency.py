@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from assist.config import load_assist_config
-from assist.embedding import AsyncEmbedder, Embedder, SentenceTransformerEmbedder, Vectors
+from assist.embedding import AsyncEmbedder, Embedder, SentenceTransformerEmbedder, Vectors, open_embedder
 from assist.kb.parse import iter_files, parse_file
 from assist.kb.split import passage_context, split_article
 from assist.kb.store import title_text
@@ -149,6 +149,20 @@ async def build(assist: Assist, real: Embedder, kb: Path, passages: int) -> int:
     return loaded
 
 
+EMBEDDERS = ("default", "torch", "onnx-fp32", "onnx-int8")
+
+
+def make_embedder(kind: str = "default") -> Embedder:
+    """The assist's own embedder (``default``), the torch model as before the ONNX export
+    (``torch``), or the ONNX graph at a given precision: for before/after comparisons."""
+    config = load_assist_config()
+    if kind == "torch":
+        return SentenceTransformerEmbedder(config.model_path)
+    if kind.startswith("onnx-"):
+        return open_embedder(config.model_path, config.cache_dir, precision=kind.removeprefix("onnx-"))
+    return open_embedder(config.model_path, config.cache_dir)
+
+
 def percentiles(samples: list[float]) -> str:
     q = statistics.quantiles(samples, n=100)
     return f"p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(samples):.1f} ms (n={len(samples)})"
@@ -174,8 +188,9 @@ async def measure(assist: Assist, chats: int, messages: int, gap: tuple[float, f
     return samples
 
 
-async def main(kb: Path, passages: int, messages: int) -> None:
-    real = SentenceTransformerEmbedder(load_assist_config().model_path)
+async def main(kb: Path, passages: int, messages: int, embedder: str) -> None:
+    real = make_embedder(embedder)
+    print(f"embedder: {type(real).__name__} {real.fingerprint}")
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_engine(f"sqlite+aiosqlite:///{tmp}/bench.db")
         await upgrade(engine)
@@ -206,5 +221,8 @@ if __name__ == "__main__":
     parser.add_argument("--kb", type=Path, default=HERE.parent.parent / "shared" / "data" / "kb-northwind")
     parser.add_argument("--passages", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=400)
+    parser.add_argument(
+        "--embedder", choices=EMBEDDERS, default="default", help="default: what the assist uses"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.kb, args.passages, args.messages))
+    asyncio.run(main(args.kb, args.passages, args.messages, args.embedder))

@@ -7,6 +7,7 @@ noisy copies of kb-northwind passages, the same queries, the same ``measure``.
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -48,15 +49,18 @@ async def assist_on_suite(work: Path, plan: Plan, log: Any) -> dict[str, Any]:
 
 async def assist_alone(plan: Plan, log: Any) -> list[dict[str, Any]]:
     """(e): the time of ``await assist.suggest(turns)`` with 1k, 10k, (100k) passages, for one chat
-    at a time and for 20 chats each writing every 1-3 s (bench/assist_latency.py's method)."""
-    from assist.config import load_assist_config
-    from assist.embedding import SentenceTransformerEmbedder
+    at a time and for 20 chats each writing every 1-3 s (bench/assist_latency.py's method).
+
+    The assist's own embedder, unless ``TANDEM_BENCH_EMBEDDER`` names another of
+    ``bench.assist_latency.EMBEDDERS`` (``torch``: the model as before the ONNX export)."""
     from assist.service import Assist
-    from bench.assist_latency import build, measure
+    from bench.assist_latency import build, make_embedder, measure
     from server.db.engine import open_engine
     from server.db.migrate import upgrade
 
-    real = await asyncio.to_thread(SentenceTransformerEmbedder, load_assist_config().model_path)
+    kind = os.environ.get("TANDEM_BENCH_EMBEDDER", "default")
+    real = await asyncio.to_thread(make_embedder, kind)
+    log(f"(e) embedder: {kind}, {type(real).__name__} {real.fingerprint}")
     results = []
     for passages in plan.passages:
         with tempfile.TemporaryDirectory() as tmp:

