@@ -7,12 +7,12 @@ get a suggestion is the false-suggestion rate.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assist.jsonl import json_lines
 from assist.models import Suggestion
 from assist.retrieval import Query
 
@@ -56,13 +56,10 @@ def read_eval_file(path: Path) -> list[EvalLine]:
     """Lines of ``{"query": "...", "relevant": ["id", ...]}``; ValueError names a bad line."""
     lines = []
     with path.open(encoding="utf-8-sig") as f:
-        for number, raw in enumerate(f, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}: line {number}: not valid JSON ({exc.msg})") from None
+        for line in json_lines(f):
+            number, record = line.number, line.value
+            if line.error is not None:
+                raise ValueError(f"{path}: line {number}: {line.error}")
             query = record.get("query") if isinstance(record, dict) else None
             relevant = record.get("relevant") if isinstance(record, dict) else None
             if not isinstance(query, str) or not isinstance(relevant, list):

@@ -7,7 +7,6 @@ are enough of them a linear model over the message embeddings adds its probabili
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assist.config import RetrievalParams
 from assist.embedding import Vectors, from_bytes, to_bytes
+from assist.jsonl import json_lines
 from assist.schema import assist_examples
 
 Scores = npt.NDArray[np.float32]
@@ -272,13 +272,10 @@ class LearnLine:
 def read_learn_file(path: Path) -> Iterator[LearnLine]:
     """The lines of a JSONL file of ``{"message": "...", "article_id": "..."}`` objects."""
     with path.open(encoding="utf-8-sig") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record: Any = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield LearnLine(number, None, f"not valid JSON ({exc.msg})")
+        for line in json_lines(lines):
+            number, record = line.number, line.value
+            if line.error is not None:
+                yield LearnLine(number, None, line.error)
                 continue
             message = record.get("message") if isinstance(record, dict) else None
             article = record.get("article_id") if isinstance(record, dict) else None

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -188,18 +189,35 @@ async def measure(assist: Assist, chats: int, messages: int, gap: tuple[float, f
     return samples
 
 
+@contextlib.asynccontextmanager
+async def ready_assist(
+    embedder: Embedder, kb: Path, passages: int
+) -> AsyncIterator[tuple[Assist, int, float]]:
+    """An assist over ``passages`` passages made from ``kb`` in a scratch database, started and
+    warmed up; yields it, the passage count and the seconds building took."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = open_engine(f"sqlite+aiosqlite:///{tmp}/bench.db")
+        try:
+            await upgrade(engine)
+            assist = Assist(engine, embedder)
+            started = time.perf_counter()
+            total = await build(assist, embedder, kb, passages)
+            built = time.perf_counter() - started
+            await assist.start()
+            try:
+                await measure(assist, 1, 20, (0.0, 0.01))  # warm-up: first calls pay for lazy initialisation
+                yield assist, total, built
+            finally:
+                await assist.close()
+        finally:
+            await engine.dispose()
+
+
 async def main(kb: Path, passages: int, messages: int, embedder: str) -> None:
     real = make_embedder(embedder)
     print(f"embedder: {type(real).__name__} {real.fingerprint}")
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = open_engine(f"sqlite+aiosqlite:///{tmp}/bench.db")
-        await upgrade(engine)
-        assist = Assist(engine, real)
-        started = time.perf_counter()
-        total = await build(assist, real, kb, passages)
-        print(f"knowledge base: {total} passages, built in {time.perf_counter() - started:.0f} s")
-        await assist.start()
-        await measure(assist, 1, 20, (0.0, 0.01))  # warm-up: first calls pay for lazy initialisation
+    async with ready_assist(real, kb, passages) as (assist, total, built):
+        print(f"knowledge base: {total} passages, built in {built:.0f} s")
         # One chat, messages back to back: the cost of one message alone.
         print("1 chat, back to back:          ", percentiles(await measure(assist, 1, messages, (0.0, 0.01))))
         # A busy desk: 20 chats at once, each visitor writing every 1-3 s (~10 messages a second).
@@ -212,8 +230,6 @@ async def main(kb: Path, passages: int, messages: int, embedder: str) -> None:
             "8 chats, bursts of 8 at once:  ",
             percentiles(await measure(assist, 8, messages // 8, (0.2, 0.21))),
         )
-        await assist.close()
-        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -53,29 +51,16 @@ async def assist_alone(plan: Plan, log: Any) -> list[dict[str, Any]]:
 
     The assist's own embedder, unless ``TANDEM_BENCH_EMBEDDER`` names another of
     ``bench.assist_latency.EMBEDDERS`` (``torch``: the model as before the ONNX export)."""
-    from assist.service import Assist
-    from bench.assist_latency import build, make_embedder, measure
-    from server.db.engine import open_engine
-    from server.db.migrate import upgrade
+    from bench.assist_latency import make_embedder, measure, ready_assist
 
     kind = os.environ.get("TANDEM_BENCH_EMBEDDER", "default")
     real = await asyncio.to_thread(make_embedder, kind)
     log(f"(e) embedder: {kind}, {type(real).__name__} {real.fingerprint}")
     results = []
     for passages in plan.passages:
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = open_engine(f"sqlite+aiosqlite:///{tmp}/bench.db")
-            await upgrade(engine)
-            assist = Assist(engine, real)
-            started = time.monotonic()
-            total = await build(assist, real, KB_SOURCE, passages)
-            built = time.monotonic() - started
-            await assist.start()
-            await measure(assist, 1, 20, (0.0, 0.01))  # warm-up
+        async with ready_assist(real, KB_SOURCE, passages) as (assist, total, built):
             alone = await measure(assist, 1, plan.assist_messages, (0.0, 0.01))
             busy = await measure(assist, 20, max(plan.assist_messages // 20, 5), (1.0, 3.0))
-            await assist.close()
-            await engine.dispose()
         result = {
             "passages": total,
             "build_seconds": round(built, 1),

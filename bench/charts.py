@@ -67,11 +67,7 @@ def _latency(results: dict[str, Any], path: Path) -> bool:
     ax.set_xlabel("offered load, messages/s (1 msg/s per side per conversation)")
     ax.set_ylabel("delivery latency, ms (send → receipt)")
     ax.set_title("Delivery latency against load")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish(fig, ax, path, grid=dict(which="both", alpha=0.3), legend=dict(fontsize=7, ncol=2))
     return True
 
 
@@ -100,11 +96,7 @@ def _saturation(results: dict[str, Any], path: Path) -> bool:
     ax.set_xlabel("conversations in the closed loop (2 messages in flight each)")
     ax.set_ylabel("delivered messages/s")
     ax.set_title("Saturation throughput")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish(fig, ax, path, grid=dict(alpha=0.3), legend=dict())
     return True
 
 
@@ -125,11 +117,7 @@ def _assist(results: dict[str, Any], path: Path) -> bool:
     ax.set_xlabel("passages in the knowledge base")
     ax.set_ylabel("suggest() latency, ms")
     ax.set_title("Assist alone: embed and search")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish(fig, ax, path, grid=dict(which="both", alpha=0.3), legend=dict(fontsize=8))
     return True
 
 
@@ -141,3 +129,14 @@ def _plain_numbers(ax: Any) -> None:
     ax.xaxis.set_major_formatter(plain)
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.yaxis.set_major_formatter(plain)
+
+
+def _finish(fig: Any, ax: Any, path: Path, *, grid: dict[str, Any], legend: dict[str, Any]) -> None:
+    """Grid, legend, tight layout; written to ``path`` and the figure released."""
+    import matplotlib.pyplot as plt
+
+    ax.grid(True, **grid)
+    ax.legend(**legend)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

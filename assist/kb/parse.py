@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from assist.jsonl import json_lines
 from assist.kb.html import extract_html
 from assist.models import ArticleDoc
 
@@ -188,14 +189,10 @@ def parse_json(path: Path) -> list[ArticleDoc]:
 def parse_jsonl(path: Path) -> list[ArticleDoc]:
     """JSON Lines: one article object per line (blank lines are skipped)."""
     docs = []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ParseError(f"{path}: line {number}: not valid JSON ({exc.msg})") from None
-        docs.append(_record(record, f"{path}: line {number}", str(path)))
+    for line in json_lines(_read_text(path).splitlines()):
+        if line.error is not None:
+            raise ParseError(f"{path}: line {line.number}: {line.error}")
+        docs.append(_record(line.value, f"{path}: line {line.number}", str(path)))
     return docs
 
 
