@@ -6,11 +6,8 @@ first; the embedding model is loaded only by the commands that embed.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,29 +19,8 @@ from assist.kb.parse import iter_files
 from assist.kb.store import KnowledgeBase
 from assist.learning import read_learn_file
 from assist.service import Assist
-from server.db.engine import open_engine
-from server.db.migrate import upgrade
-from server.settings import SettingsError, load_settings
-
-T = TypeVar("T")
-
-
-def _run(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
-    """Run ``action`` on the configured, migrated database."""
-    try:
-        url = load_settings().database_url
-    except SettingsError as error:
-        raise click.ClickException(f"bad setting: {error}") from None
-
-    async def run() -> T:
-        engine = open_engine(url)
-        try:
-            await upgrade(engine)
-            return await action(engine)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+from common.cli import run_on_database
+from common.settings import SettingsError
 
 
 async def _open_assist(engine: AsyncEngine) -> Assist:
@@ -79,13 +55,13 @@ def kb_load(paths: tuple[Path, ...]) -> None:
         if report.failed:
             raise SystemExit(1)
 
-    _run(action)
+    run_on_database(action)
 
 
 @kb_group.command("list")
 def kb_list() -> None:
     """List the articles."""
-    articles = _run(lambda engine: KnowledgeBase(engine).articles())
+    articles = run_on_database(lambda engine: KnowledgeBase(engine).articles())
     for a in articles:
         click.echo(f"{a.id:<40} {a.passages:>3} passages  {a.title}")
     click.echo(f"{len(articles)} articles")
@@ -95,7 +71,7 @@ def kb_list() -> None:
 @click.argument("article_id")
 def kb_remove(article_id: str) -> None:
     """Remove an article and its passages."""
-    if not _run(lambda engine: KnowledgeBase(engine).remove(article_id)):
+    if not run_on_database(lambda engine: KnowledgeBase(engine).remove(article_id)):
         raise click.ClickException(f"no article with id {article_id!r}")
     click.echo(f"removed {article_id}")
 
@@ -123,7 +99,7 @@ def assist_learn(file: Path) -> None:
             await assist.close()
         return learned, {e.article_id for e in examples} - known
 
-    learned, unknown = _run(action)
+    learned, unknown = run_on_database(action)
     for line in bad[:20]:
         click.echo(f"skipped: {file}: line {line.number}: {line.error}", err=True)
     if unknown:
@@ -149,7 +125,7 @@ def assist_eval(file: Path, as_json: bool) -> None:
                 result = await evaluate(lines, assist.suggest_many, progress=bar.update)
         return result.to_json()
 
-    figures = _run(action)
+    figures = run_on_database(action)
     if as_json:
         click.echo(json.dumps(figures))
         return

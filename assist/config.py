@@ -1,6 +1,6 @@
 """Assist settings: the embedding model (``TANDEM_EMBEDDING_MODEL``) and the tuned retrieval knobs.
 
-Read once, strictly, like ``server/settings.py``: a bad value raises :class:`SettingsError` naming
+Read once, strictly, like ``common/settings.py``: a bad value raises :class:`SettingsError` naming
 the variable. The retrieval weights and thresholds are not settings: they were tuned on data (see
 docs/assist.md) and are passed in as :class:`RetrievalParams` so benchmarks and tests can vary them.
 """
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.settings import SettingsError
+from common.settings import SettingsError, data_dir
 
 
 def default_model_path() -> Path:
@@ -76,10 +76,10 @@ def load_assist_config(env: Mapping[str, str] | None = None) -> AssistConfig:
     """Read ``TANDEM_EMBEDDING_MODEL`` (a sentence-transformers model directory) from ``env``.
 
     The model's ONNX export is cached in ``models/`` of the data directory (``TANDEM_DATA_DIR``,
-    default ``./data`` as in ``server/settings.py``), which the server can always write.
+    default ``./data``), which the server can always write.
     """
     env = os.environ if env is None else env
-    cache_dir = Path(env.get("TANDEM_DATA_DIR") or "./data").expanduser().resolve() / "models"
+    cache_dir = data_dir(env, create=False) / "models"
     raw = env.get("TANDEM_EMBEDDING_MODEL")
     if not raw:
         return AssistConfig(model_path=default_model_path(), cache_dir=cache_dir)

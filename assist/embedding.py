@@ -65,31 +65,6 @@ def limit_threads(threads: int, torch: bool = True) -> None:
     threadpool_limits(limits=threads, user_api="blas")
 
 
-def open_embedder(
-    model_path: Path, cache_dir: Path, threads: int | None = 1, precision: str | None = None
-) -> Embedder:
-    """The fastest embedder for ``model_path``: ONNX Runtime (exported into ``cache_dir`` on first
-    use, see :mod:`assist.onnx_embedding`; ``precision`` "fp32" or "int8", default
-    ``DEFAULT_PRECISION`` there), else the sentence-transformers model on torch.
-
-    Falls back to torch, with a warning, when onnxruntime is not installed or the model cannot be
-    exported (another architecture), so any sentence-transformers directory keeps working.
-    """
-    if precision not in (None, "fp32", "int8"):
-        raise ValueError(f"precision {precision!r} (known: fp32, int8)")
-    try:
-        from assist.onnx_embedding import DEFAULT_PRECISION, open_onnx
-
-        chosen = precision or DEFAULT_PRECISION
-        return open_onnx(model_path, cache_dir, "int8" if chosen == "int8" else "fp32", threads)
-    except ImportError as error:
-        reason = f"{error.name or error} is not installed"
-    except Exception as error:  # an export that fails must not stop the assist: torch still works
-        reason = f"{type(error).__name__}: {error}"
-    logging.getLogger(__name__).warning("embedding with torch, not ONNX Runtime (slower): %s", reason)
-    return SentenceTransformerEmbedder(model_path, threads=threads)
-
-
 class SentenceTransformerEmbedder:
     """An :class:`Embedder` over a sentence-transformers model directory, on the CPU."""
 

@@ -24,17 +24,18 @@ from typing import Any
 
 import numpy as np
 
-from assist.onnx_embedding import (
+from assist.embedding import model_fingerprint
+from assist.onnx_cache import (
     EXPORT_VERSION,
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
     ExportMeta,
-    OnnxEmbedder,
     Precision,
     source_stamp,
     write_atomically,
 )
+from assist.onnx_embedding import OnnxEmbedder
 
 PROBES = [
     "hi",
@@ -80,7 +81,7 @@ def export(model_path: Path, entry: Path, precision: Precision) -> ExportMeta:
     write_atomically(entry / TOKENIZER_FILE, tokenizer.backend_tokenizer.to_str().encode())
     meta = ExportMeta(
         export_version=EXPORT_VERSION,
-        model_fingerprint=_fingerprint(model_path),
+        model_fingerprint=model_fingerprint(model_path),
         source_stamp=source_stamp(model_path),
         precision=precision,
         pooling=pooling,
@@ -99,12 +100,6 @@ def export(model_path: Path, entry: Path, precision: Precision) -> ExportMeta:
     )
     write_atomically(entry / META_FILE, meta.to_json().encode())
     return meta
-
-
-def _fingerprint(model_path: Path) -> str:
-    from assist.embedding import model_fingerprint
-
-    return model_fingerprint(model_path)
 
 
 def _load(model_path: Path) -> Any:

@@ -1,4 +1,4 @@
-"""Assist tables, on the server's ``metadata`` so Alembic sees them (migration 0002_assist).
+"""Assist tables, on a ``metadata`` of the assist's own (created by migration 0002_assist).
 
 Embeddings are float32 vectors stored as bytes (``numpy.ndarray.tobytes``), with the fingerprint
 of the model that made them, so a changed ``TANDEM_EMBEDDING_MODEL`` re-embeds instead of mixing
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from server.db.schema import metadata
+metadata = sa.MetaData()
 
 kb_articles = sa.Table(
     "kb_articles",

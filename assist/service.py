@@ -20,13 +20,14 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assist.config import AssistConfig, RetrievalParams
-from assist.embedding import AsyncEmbedder, Embedder, open_embedder, to_bytes
-from assist.events import EventKind, EventStore, change_ratio
+from assist.embedders import open_embedder
+from assist.embedding import AsyncEmbedder, Embedder, to_bytes
+from assist.events import AssistReport, EventKind, EventStore, change_ratio
 from assist.index import PassageIndex
 from assist.kb.loader import LoadReport, load_paths
 from assist.kb.store import KnowledgeBase
 from assist.learning import DISMISSED, USED, Example, ExampleStore, LearnedIndex
-from assist.models import Suggestion
+from assist.models import ArticleDoc, ArticleInfo, Suggestion
 from assist.retrieval import Query, Retriever
 
 T = TypeVar("T")
@@ -67,7 +68,7 @@ class Assist:
     @classmethod
     async def open(cls, engine: AsyncEngine, config: AssistConfig, max_batch: int = 32) -> Assist:
         """An assist with the configured model (loaded on a thread; on first use exported to ONNX,
-        see :func:`~assist.embedding.open_embedder`)."""
+        see :func:`~assist.embedders.open_embedder`)."""
         embedder = await asyncio.to_thread(open_embedder, config.model_path, config.cache_dir)
         return cls(engine, embedder, config.params, max_batch)
 
@@ -184,6 +185,22 @@ class Assist:
         await self.refresh()
         return removed
 
+    async def articles(self) -> list[ArticleInfo]:
+        """Every article, for listings."""
+        return await self.kb.articles()
+
+    async def article(self, article_id: str) -> ArticleDoc | None:
+        """One article as loaded, or None."""
+        return await self.kb.get(article_id)
+
+    async def rename_sources(self, article_ids: list[str], old_prefix: str, new_prefix: str) -> None:
+        """Name where articles came from as people know it (an upload, not a scratch folder)."""
+        await self.kb.rename_sources(article_ids, old_prefix, new_prefix)
+
+    async def report(self) -> AssistReport:
+        """How often suggestions helped, the most used articles and the latest gaps."""
+        return await self.events.report()
+
     async def _reembed_stale(self) -> None:
         model = self.embedder.fingerprint
         for article_id in await self.kb.stale(model):
@@ -254,7 +271,8 @@ class Assist:
         task.add_done_callback(self._tasks.discard)
 
     async def _fit(self) -> None:
-        assert self._retriever is not None
+        if self._retriever is None:  # closed meanwhile: nothing to fit for
+            return
         learned = self._retriever.learned
         fitted = await self._bulk(learned.fit, self.params)
         # Examples learned while fitting are kept: the list only ever grows at its end.

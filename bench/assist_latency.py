@@ -29,14 +29,15 @@ from pathlib import Path
 import numpy as np
 
 from assist.config import load_assist_config
-from assist.embedding import AsyncEmbedder, Embedder, SentenceTransformerEmbedder, Vectors, open_embedder
+from assist.embedders import open_embedder
+from assist.embedding import AsyncEmbedder, Embedder, SentenceTransformerEmbedder, Vectors
 from assist.kb.parse import iter_files, parse_file
 from assist.kb.split import passage_context, split_article
 from assist.kb.store import title_text
 from assist.models import ArticleDoc
 from assist.service import Assist
-from server.db.engine import open_engine
-from server.db.migrate import upgrade
+from common.db.engine import open_engine
+from common.db.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
 PRODUCTS = ["Standard", "Plus", "Premium", "Metal", "Business", "Junior", "Student", "Travel", "Saver"]

@@ -159,12 +159,12 @@ async def seed_agents(data_dir: Path, count: int) -> tuple[list[str], str]:
     cheapest profile: signing in through ``POST /api/login`` costs half a second of server CPU per
     agent at the real profile, which is start-up work, not what is measured.
     """
+    from common.db.engine import open_engine
+    from common.db.migrate import upgrade
     from server.auth.passwords import PasswordHasher
-    from server.auth.sessions import SessionStore
-    from server.db.engine import open_engine
-    from server.db.migrate import upgrade
     from server.settings import load_settings
     from server.store.agents import AgentStore
+    from server.store.sessions import SessionStore
 
     class CheapHasher(PasswordHasher):
         def __init__(self) -> None:

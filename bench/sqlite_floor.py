@@ -23,8 +23,8 @@ INSERT = (
 
 
 async def _schema(path: Path) -> None:
-    from server.db.engine import open_engine
-    from server.db.migrate import upgrade
+    from common.db.engine import open_engine
+    from common.db.migrate import upgrade
 
     engine = open_engine(f"sqlite+aiosqlite:///{path}")
     try:

@@ -30,12 +30,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from assist.config import RetrievalParams, load_assist_config
-from assist.embedding import Embedder, open_embedder
+from assist.embedders import open_embedder
+from assist.embedding import Embedder
 from assist.index import ArticleScores, PassageIndex, tokenize
 from assist.learning import Example, LearnedIndex
 from assist.service import Assist
-from server.db.engine import open_engine
-from server.db.migrate import upgrade
+from common.db.engine import open_engine
+from common.db.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
 Array = np.ndarray[Any, Any]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator
 
 import socketio
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common.db.engine import is_sqlite, open_engine, sqlite_path
+from common.db.migrate import upgrade
+from common.db.sqlite_inline import Checkpointer
 from server.auth.visitor_tokens import VisitorTokens
 from server.chat.agent_ns import AgentNamespace
+from server.chat.assist_port import AssistFactory, AssistPort
 from server.chat.background import Background
 from server.chat.broadcast import Broadcaster
 from server.chat.context import ChatContext
@@ -20,41 +24,39 @@ from server.chat.grace import GraceTimers
 from server.chat.locks import ConversationLocks
 from server.chat.presence import LocalPresence
 from server.chat.routing import Router
-from server.chat.stores import Stores
 from server.chat.suggestions import AssistSlot, Suggestions
+from server.chat.team import Team
 from server.chat.visitor_ns import VisitorNamespace
-from server.db.engine import is_sqlite, open_engine, sqlite_path
-from server.db.migrate import upgrade
-from server.db.sqlite_inline import Checkpointer
 from server.metrics import Metrics
+from server.origins import OriginPolicy
 from server.settings import Settings
+from server.store.bundle import Stores
 from server.web import admin, api, assist_admin, health
 from server.web.http import api_errors
-from server.web.keys import ASSIST, CHAT, ENGINE, SETTINGS
-from server.web.origins import OriginPolicy, origin_middleware
+from server.web.keys import ASSIST, CHAT, ENGINE, ORIGINS, SETTINGS, STORES
+from server.web.origins import origin_middleware
 from server.web.pages import add_page_routes
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
-    from assist.service import Assist
 
 log = logging.getLogger("tandem.app")
 
-AssistFactory = Callable[["AsyncEngine"], Awaitable["Assist"]]
-
 DEMO_EMAIL = "demo@tandem.local"
 SIO = web.AppKey("sio", socketio.AsyncServer)
-ORIGINS = web.AppKey("origins", OriginPolicy)
-ASSIST_FACTORY = web.AppKey("assist_factory", object)
+ASSIST_FACTORY: web.AppKey[AssistFactory] = web.AppKey("assist_factory")
 
 
-async def default_assist(engine: AsyncEngine) -> Assist:
-    """The assist with the configured embedding model (imported late: torch is slow to import)."""
-    from assist.config import load_assist_config
-    from assist.service import Assist
-
+async def default_assist(engine: AsyncEngine) -> AssistPort:
+    """The assist with the configured embedding model. This is the one place the server names the
+    assist package, imported late: it is an optional extra, and its model is slow to import."""
+    try:
+        from assist.config import load_assist_config
+        from assist.service import Assist
+    except ImportError as error:
+        raise AssistMissing(f"{error.name or error} is not installed: pip install 'tandem[assist]'") from None
     return await Assist.open(engine, load_assist_config())
+
+
+class AssistMissing(RuntimeError):
+    """TANDEM_ASSIST is on but the assist's extra is not installed."""
 
 
 def create_app(settings: Settings, assist_factory: AssistFactory = default_assist) -> web.Application:
@@ -108,6 +110,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _chat(app: web.Application) -> AsyncIterator[None]:
     settings, sio = app[SETTINGS], app[SIO]
     stores = Stores.open(app[ENGINE], settings.session_days * 86400)
+    app[STORES] = stores
     presence = LocalPresence()
     metrics = Metrics()
     background = Background()
@@ -115,12 +118,14 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     broadcaster = Broadcaster(sio, stores, presence)
     suggestions = Suggestions(app[ASSIST], stores, broadcaster, background)
     router = Router(stores, presence, broadcaster, locks, metrics, background, suggestions)
+    team = Team(stores, presence, broadcaster, router)
     chat = ChatContext(
         settings=settings,
         stores=stores,
         presence=presence,
         broadcaster=broadcaster,
         router=router,
+        team=team,
         delivery=Delivery(stores, broadcaster, locks, metrics, suggestions),
         suggestions=suggestions,
         grace=GraceTimers(settings.agent_grace_seconds, stores, presence, router, background),
@@ -147,10 +152,12 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
 
 async def _load_assist(app: web.Application) -> None:
     """Load the model and index off the request path: chat works meanwhile, without suggestions."""
-    factory: AssistFactory = app[ASSIST_FACTORY]  # type: ignore[assignment]
     try:
-        assist = await factory(app[ENGINE])
+        assist = await app[ASSIST_FACTORY](app[ENGINE])
         await assist.start()
+    except AssistMissing as error:
+        log.error("the assist is off: %s (set TANDEM_ASSIST=off to say so)", error)
+        return
     except Exception:
         log.exception("the assist could not start; chats go on without suggestions")
         return

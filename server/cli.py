@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import sys
@@ -12,11 +11,12 @@ from typing import TypeVar
 import click
 from aiohttp import web
 
+from common.cli import run_on_database
+from common.db.migrate import current_revision
+from common.settings import SettingsError
 from server.auth.passwords import PasswordHasher
-from server.db.engine import open_engine
-from server.db.migrate import current_revision, upgrade
 from server.logs import setup_logging
-from server.settings import Settings, SettingsError, load_settings
+from server.settings import Settings, load_settings
 from server.store.agents import ROLES, AgentStore, DuplicateEmail
 
 T = TypeVar("T")
@@ -32,16 +32,9 @@ def _settings() -> Settings:
 
 def _with_agents(action: Callable[[AgentStore], Awaitable[T]]) -> T:
     """Run ``action`` against the agents table of the configured (migrated) database."""
-
-    async def run() -> T:
-        engine = open_engine(_settings().database_url)
-        try:
-            await upgrade(engine)
-            return await action(AgentStore(engine, PasswordHasher()))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return run_on_database(
+        lambda engine: action(AgentStore(engine, PasswordHasher())), _settings().database_url
+    )
 
 
 @click.group()
@@ -89,15 +82,8 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create the database or migrate it to the latest schema."""
 
-    async def run() -> str | None:
-        engine = open_engine(_settings().database_url)
-        try:
-            await upgrade(engine)
-            return await current_revision(engine)
-        finally:
-            await engine.dispose()
-
-    click.echo(f"database at revision {asyncio.run(run())}")
+    revision = run_on_database(current_revision, _settings().database_url)
+    click.echo(f"database at revision {revision}")
 
 
 @main.group()
@@ -140,7 +126,29 @@ def agent_list() -> None:
         click.echo(f"a_{a.id:<4} {a.email:<32} {a.name:<20} {a.role:<6} {a.capacity:>3}  {state}")
 
 
-from assist.cli import assist_group, kb_group  # noqa: E402  (the assist's commands, registered last)
+def _assist_commands() -> list[click.Command]:
+    """The assist's ``kb`` and ``assist`` commands, or, without the ``[assist]`` extra, commands of
+    the same names that say how to get them (chat itself needs none of it)."""
+    try:
+        from assist.cli import assist_group, kb_group
+    except ImportError as error:
+        missing = error.name or "a module"
 
-main.add_command(kb_group)
-main.add_command(assist_group)
+        def unavailable(name: str) -> click.Command:
+            def fail() -> None:
+                raise click.ClickException(
+                    f"the assist is not installed ({missing} is missing): pip install 'tandem[assist]'"
+                )
+
+            # Whatever follows (``kb load PATH``) gets the same answer, not a usage error.
+            extra = {"ignore_unknown_options": True, "allow_extra_args": True}
+            return click.Command(
+                name, callback=fail, help="The assist (not installed).", context_settings=extra
+            )
+
+        return [unavailable("kb"), unavailable("assist")]
+    return [kb_group, assist_group]
+
+
+for _command in _assist_commands():
+    main.add_command(_command)

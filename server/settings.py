@@ -5,16 +5,20 @@ A bad value stops start-up with a :class:`SettingsError` naming the variable.
 
 from __future__ import annotations
 
-import math
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class SettingsError(ValueError):
-    """A setting has a value Tandem cannot use; the message names the variable."""
+from common.settings import (
+    SettingsError,
+    data_dir,
+    database_url,
+    read_choice,
+    read_float,
+    read_int,
+)
 
 
 @dataclass(frozen=True)
@@ -46,41 +50,6 @@ class Settings:
         return f"http://{self.host}:{self.port}"
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if math.isnan(value):  # float() accepts "nan", which passes every comparison below
-        raise SettingsError(f"{name} must be a number, got {raw!r}")
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = env.get(name) or default
-    if value not in choices:
-        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
 def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("TANDEM_ALLOWED_ORIGINS", "")
     origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
@@ -92,31 +61,14 @@ def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
     return origins
 
 
-def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
-    url = env.get("TANDEM_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'tandem.db'}"
-    # Accept the URLs people paste from their hosting provider and pick the async driver for them.
-    for plain, driver in (
-        ("postgres://", "postgresql+asyncpg://"),
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("sqlite:///", "sqlite+aiosqlite:///"),
-    ):
-        if url.startswith(plain):
-            url = driver + url[len(plain) :]
-    if not url.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
-        raise SettingsError(
-            f"TANDEM_DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {url.split(':')[0]!r}"
-        )
-    return url
-
-
-def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+def _secret_key(env: Mapping[str, str], data: Path) -> str:
     key = env.get("TANDEM_SECRET_KEY")
     if key:
         if len(key) < 16:
             raise SettingsError("TANDEM_SECRET_KEY must be at least 16 characters")
         return key
     # Generated once and kept, so visitor tokens and sessions survive a restart.
-    path = data_dir / "secret_key"
+    path = data / "secret_key"
     if path.exists():
         key = path.read_text().strip()
         if len(key) < 16:  # e.g. emptied by a crash: tokens signed with it could be forged
@@ -135,29 +87,25 @@ def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read all settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
-    data_dir = Path(env.get("TANDEM_DATA_DIR") or "./data").resolve()
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SettingsError(f"TANDEM_DATA_DIR {str(data_dir)!r} cannot be created: {exc}") from None
-    port = _int(env, "PORT", 8080)
+    data = data_dir(env)
+    port = read_int(env, "PORT", 8080)
     if port > 65535:
         raise SettingsError(f"PORT must be at most 65535, got {port}")
     return Settings(
-        data_dir=data_dir,
-        database_url=_database_url(env, data_dir),
-        secret_key=_secret_key(env, data_dir),
+        data_dir=data,
+        database_url=database_url(env, data),
+        secret_key=_secret_key(env, data),
         allowed_origins=_origins(env),
         host=env.get("HOST") or "127.0.0.1",
         port=port,
-        log_format=_choice(env, "TANDEM_LOG_FORMAT", "text", ("text", "json")),
-        log_level=_choice(env, "TANDEM_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
-        agent_grace_seconds=_float(env, "TANDEM_AGENT_GRACE_SECONDS", 60.0),
-        default_capacity=_int(env, "TANDEM_DEFAULT_CAPACITY", 3, minimum=1),
-        max_message_length=_int(env, "TANDEM_MAX_MESSAGE_LENGTH", 4000, minimum=1),
-        events_per_second=_float(env, "TANDEM_EVENTS_PER_SECOND", 10.0, minimum=0.1),
-        events_burst=_int(env, "TANDEM_EVENTS_BURST", 20, minimum=1),
-        conversations_per_visitor_hour=_int(env, "TANDEM_CONVERSATIONS_PER_VISITOR_HOUR", 5, 1),
-        conversations_per_ip_hour=_int(env, "TANDEM_CONVERSATIONS_PER_IP_HOUR", 30, 1),
-        assist_enabled=_choice(env, "TANDEM_ASSIST", "on", ("on", "off")) == "on",
+        log_format=read_choice(env, "TANDEM_LOG_FORMAT", "text", ("text", "json")),
+        log_level=read_choice(env, "TANDEM_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        agent_grace_seconds=read_float(env, "TANDEM_AGENT_GRACE_SECONDS", 60.0),
+        default_capacity=read_int(env, "TANDEM_DEFAULT_CAPACITY", 3, minimum=1),
+        max_message_length=read_int(env, "TANDEM_MAX_MESSAGE_LENGTH", 4000, minimum=1),
+        events_per_second=read_float(env, "TANDEM_EVENTS_PER_SECOND", 10.0, minimum=0.1),
+        events_burst=read_int(env, "TANDEM_EVENTS_BURST", 20, minimum=1),
+        conversations_per_visitor_hour=read_int(env, "TANDEM_CONVERSATIONS_PER_VISITOR_HOUR", 5, 1),
+        conversations_per_ip_hour=read_int(env, "TANDEM_CONVERSATIONS_PER_IP_HOUR", 30, 1),
+        assist_enabled=read_choice(env, "TANDEM_ASSIST", "on", ("on", "off")) == "on",
     )

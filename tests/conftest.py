@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 
 from server.app import create_app
+from server.chat.assist_port import AssistFactory
 from server.chat.context import ChatContext
 from server.settings import Settings, load_settings
 from server.web.keys import CHAT
@@ -100,12 +101,13 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
-    """Start servers with extra environment settings; all are stopped after the test."""
+    """Start servers with extra environment settings (and an assist factory of the test's);
+    all are stopped after the test."""
     runners: list[tuple[web.AppRunner, Running]] = []
 
-    async def start(**env: str) -> Running:
+    async def start(assist_factory: AssistFactory | None = None, **env: str) -> Running:
         settings = make_settings(tmp_path, **env)
-        app = create_app(settings)
+        app = create_app(settings) if assist_factory is None else create_app(settings, assist_factory)
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()

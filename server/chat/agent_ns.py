@@ -9,15 +9,22 @@ from typing import Any
 
 import socketio
 
-from server.auth.sessions import COOKIE_NAME
+from server.auth.cookie import COOKIE_NAME
 from server.chat.broadcast import AGENTS_ROOM, agent_room
-from server.chat.checks import check_client_id, check_id, check_int, check_str, check_text
+from server.chat.checks import (
+    check_client_id,
+    check_id,
+    check_int,
+    check_optional_str,
+    check_str,
+    check_text,
+)
 from server.chat.context import ChatContext
 from server.chat.errors import ChatError, bad_request, not_found
 from server.chat.namespace import ChatNamespace
 from server.chat.views import agent_view, cid, message_view, visitor_details_view
 from server.store.agents import STATUSES
-from server.store.models import Agent, Author, Conversation
+from server.store.models import ASSIGNED, QUEUED, Agent, Author, Conversation
 
 log = logging.getLogger("tandem.agent")
 
@@ -102,7 +109,7 @@ class AgentNamespace(ChatNamespace):
 
     async def _readable(self, agent: Agent, data: dict[str, Any]) -> Conversation:
         conv = await self._conversation(data)
-        if conv.agent_id != agent.id and conv.status != "queued" and not agent.is_admin:
+        if conv.agent_id != agent.id and conv.status != QUEUED and not agent.is_admin:
             raise ChatError("forbidden", "The conversation is not yours")
         return conv
 
@@ -112,7 +119,8 @@ class AgentNamespace(ChatNamespace):
         if status not in STATUSES:
             raise bad_request(f"'status' must be one of {', '.join(STATUSES)}")
         updated = await self.chat.stores.agents.update(agent.id, status=status)
-        assert updated is not None
+        if updated is None:
+            raise not_found("agent")  # deleted while signed in
         log.info("agent a_%s is %s", agent.id, status)
         await self.chat.broadcaster.agents_changed()
         if status == "online":
@@ -133,7 +141,7 @@ class AgentNamespace(ChatNamespace):
             raise not_found("agent")
         if target.id == agent.id:
             raise bad_request("The conversation is yours already")
-        note = check_str(data, "note", required=False, max_len=1000) or ""
+        note = check_optional_str(data, "note", max_len=1000) or ""
         moved = await self.chat.router.transfer(agent, conv, target, note)
         return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(moved)}
 
@@ -183,7 +191,7 @@ class AgentNamespace(ChatNamespace):
     async def _handle_typing(self, sid: str, data: dict[str, Any]) -> None:
         agent = await self._agent(sid)
         conv = await self._mine(agent, data)
-        if conv.status == "assigned":
+        if conv.status == ASSIGNED:
             payload = {
                 "conversation_id": cid(conv.id),
                 "typing": bool(data.get("typing")),
@@ -204,7 +212,6 @@ class AgentNamespace(ChatNamespace):
     async def _handle_assist_search(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         await self._agent(sid)
         query = check_str(data, "query", max_len=1000)
-        assert query is not None
         if not self.chat.suggestions.ready:
             raise ChatError("assist_unavailable", "The assist is starting or turned off")
         return {"ok": True, "suggestions": await self.chat.suggestions.do_search(query)}

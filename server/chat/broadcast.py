@@ -7,7 +7,6 @@ from typing import Any
 import socketio
 
 from server.chat.presence import Presence
-from server.chat.stores import Stores
 from server.chat.views import (
     agent_conversation_view,
     agent_view,
@@ -15,6 +14,7 @@ from server.chat.views import (
     message_view,
     visitor_conversation_view,
 )
+from server.store.bundle import Stores
 from server.store.models import Conversation, Message
 
 VISITOR_NS = "/visitor"

@@ -18,11 +18,17 @@ def check_payload(data: Any) -> dict[str, Any]:
     return data
 
 
-def check_str(data: dict[str, Any], key: str, *, required: bool = True, max_len: int = 2000) -> str | None:
+def check_str(data: dict[str, Any], key: str, *, max_len: int = 2000) -> str:
+    value = check_optional_str(data, key, max_len=max_len)
+    if value is None:
+        raise bad_request(f"'{key}' is required")
+    return value
+
+
+def check_optional_str(data: dict[str, Any], key: str, *, max_len: int = 2000) -> str | None:
+    """The string at ``key``, or None when it is missing, null or empty."""
     value = data.get(key)
     if value is None or value == "":
-        if required:
-            raise bad_request(f"'{key}' is required")
         return None
     if not isinstance(value, str):
         raise bad_request(f"'{key}' must be a string")
@@ -40,7 +46,6 @@ def check_int(data: dict[str, Any], key: str, *, minimum: int = 0) -> int:
 
 def check_text(data: dict[str, Any], max_length: int) -> str:
     text = check_str(data, "text", max_len=10**9)
-    assert text is not None
     if not text.strip():
         raise bad_request("'text' is empty")
     if len(text) > max_length:
@@ -49,9 +54,7 @@ def check_text(data: dict[str, Any], max_length: int) -> str:
 
 
 def check_client_id(data: dict[str, Any]) -> str:
-    client_id = check_str(data, "client_id", max_len=64)
-    assert client_id is not None
-    return client_id
+    return check_str(data, "client_id", max_len=64)
 
 
 def check_email(value: str | None) -> str | None:

@@ -12,11 +12,12 @@ from server.chat.grace import GraceTimers
 from server.chat.limits import ConnectionLimits
 from server.chat.presence import Presence
 from server.chat.routing import Router
-from server.chat.stores import Stores
 from server.chat.suggestions import Suggestions
+from server.chat.team import Team
 from server.metrics import Metrics
+from server.origins import OriginPolicy
 from server.settings import Settings
-from server.web.origins import OriginPolicy
+from server.store.bundle import Stores
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ChatContext:
     presence: Presence
     broadcaster: Broadcaster
     router: Router
+    team: Team
     delivery: Delivery
     suggestions: Suggestions
     grace: GraceTimers

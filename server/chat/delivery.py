@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from server.chat.broadcast import Broadcaster
 from server.chat.errors import ChatError
 from server.chat.locks import ConversationLocks
-from server.chat.stores import Stores
 from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
+from server.store.bundle import Stores
 from server.store.messages import Appended, ConversationClosed
-from server.store.models import Author, Conversation, Message
+from server.store.models import QUEUED, Author, Conversation, Message
 
 # One replay page: enough for any normal gap, small enough to keep one acknowledgement light.
 REPLAY_PAGE = 500
@@ -69,7 +69,7 @@ class Delivery:
                 await self._out.message(current, appended.message, skip_sid)
                 if author.type == "visitor":
                     self._suggestions.for_conversation(current)
-                if current.status == "queued":
+                if current.status == QUEUED:
                     # Agents see each waiting chat's latest message in the queue.
                     await self._out.queue_changed(await self._stores.conversations.queued(), [])
         return appended

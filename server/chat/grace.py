@@ -8,7 +8,7 @@ import logging
 from server.chat.background import Background
 from server.chat.presence import Presence
 from server.chat.routing import Router
-from server.chat.stores import Stores
+from server.store.bundle import Stores
 
 log = logging.getLogger("tandem.grace")
 

@@ -17,11 +17,11 @@ from server.chat.broadcast import Broadcaster
 from server.chat.errors import ChatError, not_found
 from server.chat.locks import ConversationLocks
 from server.chat.presence import Presence
-from server.chat.stores import Stores
 from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
+from server.store.bundle import Stores
 from server.store.conversations import Change
-from server.store.models import Agent, Author, Conversation
+from server.store.models import QUEUED, Agent, Author, Conversation
 
 log = logging.getLogger("tandem.routing")
 
@@ -96,7 +96,7 @@ class Router:
             conv = await self._stores.conversations.get(conversation_id)
             if conv is None:
                 raise not_found()
-            if conv.status != "queued":
+            if conv.status != QUEUED:
                 raise ChatError("not_queued", "The conversation is no longer waiting")
             load = (await self._stores.conversations.loads()).get(agent.id, 0)
             if load >= agent.capacity:
@@ -145,7 +145,7 @@ class Router:
             for event in change.events:
                 await self._out.message(closed, event)
         log.info("conversation c_%s closed by %s", conv.id, by.type)
-        if conv.status == "queued":
+        if conv.status == QUEUED:
             await self.queue_changed()
         else:
             await self._out.agents_changed()
@@ -179,7 +179,7 @@ class Router:
         await self._out.queue_changed(queue, [(c, positions[c.id]) for c in moved])
 
     async def queue_position(self, conv: Conversation) -> int | None:
-        if conv.status != "queued":
+        if conv.status != QUEUED:
             return None
         ids = [c.id for c in await self._stores.conversations.queued()]
         if conv.id not in ids:

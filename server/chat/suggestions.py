@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from server.chat.assist_port import AssistPort
 from server.chat.background import Background
 from server.chat.broadcast import Broadcaster
-from server.chat.stores import Stores
 from server.chat.views import cid
+from server.store.bundle import Stores
 from server.store.models import Agent, Conversation
-
-if TYPE_CHECKING:
-    from assist.service import Assist
 
 log = logging.getLogger("tandem.assist")
 
@@ -30,7 +28,7 @@ class AssistSlot:
     """Holds the assist once it has loaded; empty while loading, or when the assist is off."""
 
     def __init__(self) -> None:
-        self.assist: Assist | None = None
+        self.assist: AssistPort | None = None
 
 
 class Suggestions:
@@ -142,7 +140,7 @@ class Suggestions:
         article_id = used.get("article_id") if used else None
         if article_id is None and URL_RE.search(text):
             urls = {m.group(0).rstrip(".,;:!?)") for m in URL_RE.finditer(text)}
-            article_id = next((a.id for a in await assist.kb.articles() if a.url in urls), None)
+            article_id = next((a.id for a in await assist.articles() if a.url in urls), None)
         if isinstance(article_id, str):
             draft = used.get("draft") if used and isinstance(used.get("draft"), str) else None
             await assist.record(

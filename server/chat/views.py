@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from server.store.models import Agent, Conversation, Message, Visitor
+from server.store.models import QUEUED, Agent, Conversation, Message, Visitor
 
 
 def iso(ts: float | None) -> str | None:
@@ -43,7 +43,7 @@ def visitor_conversation_view(
         "id": cid(c.id),
         "status": c.status,
         "agent": {"name": agent_name} if agent_name else None,
-        "queue_position": queue_position if c.status == "queued" else None,
+        "queue_position": queue_position if c.status == QUEUED else None,
         "last_seq": c.last_seq,
     }
 

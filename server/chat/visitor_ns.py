@@ -10,7 +10,14 @@ from typing import Any
 import socketio
 
 from server.chat.broadcast import visitor_room
-from server.chat.checks import check_client_id, check_email, check_int, check_str, check_text
+from server.chat.checks import (
+    check_client_id,
+    check_email,
+    check_int,
+    check_optional_str,
+    check_str,
+    check_text,
+)
 from server.chat.context import ChatContext
 from server.chat.errors import ChatError, bad_request
 from server.chat.namespace import ChatNamespace, remote_ip
@@ -98,7 +105,8 @@ class VisitorNamespace(ChatNamespace):
         profile: dict[str, str | None] = {}
         for field, max_len in (("name", 100), ("email", 254)):
             mode = prechat.get(field, "off")
-            value = check_str(data, field, required=mode == "required", max_len=max_len)
+            check = check_str if mode == "required" else check_optional_str
+            value = check(data, field, max_len=max_len)
             profile[field] = value.strip() if value and mode != "off" else None
         check_email(profile["email"])
         return profile
@@ -112,10 +120,10 @@ class VisitorNamespace(ChatNamespace):
             visitor_id,
             name=profile["name"],
             email=profile["email"],
-            timezone=check_str(data, "timezone", required=False, max_len=64),
-            page_url=check_str(page, "url", required=False),
-            page_title=check_str(page, "title", required=False, max_len=300),
-            referrer=check_str(page, "referrer", required=False),
+            timezone=check_optional_str(data, "timezone", max_len=64),
+            page_url=check_optional_str(page, "url"),
+            page_title=check_optional_str(page, "title", max_len=300),
+            referrer=check_optional_str(page, "referrer"),
         )
 
     async def _check_conversation_limits(self, visitor_id: int, ip: str | None) -> None:
@@ -195,9 +203,9 @@ class VisitorNamespace(ChatNamespace):
         visitor_id = await self._visitor_id(sid)
         visitor = await self.chat.stores.visitors.update(
             visitor_id,
-            page_url=check_str(data, "url", required=False),
-            page_title=check_str(data, "title", required=False, max_len=300),
-            referrer=check_str(data, "referrer", required=False),
+            page_url=check_optional_str(data, "url"),
+            page_title=check_optional_str(data, "title", max_len=300),
+            referrer=check_optional_str(data, "referrer"),
         )
         conv = await self.chat.stores.conversations.open_for_visitor(visitor_id)
         if visitor is not None and conv is not None and conv.agent_id is not None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db.schema import conversations
 from server.store.messages import append_in
-from server.store.models import SYSTEM, Agent, Author, Conversation, Message
+from server.store.models import ASSIGNED, CLOSED, QUEUED, SYSTEM, Agent, Author, Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ _BY_ID = sa.select(conversations).where(conversations.c.id == sa.bindparam("id")
 _OPEN_FOR_VISITOR = (
     sa.select(conversations)
     .where(conversations.c.visitor_id == sa.bindparam("visitor_id"))
-    .where(conversations.c.status != "closed")
+    .where(conversations.c.status != CLOSED)
 )
 
 
@@ -50,7 +50,7 @@ class ConversationStore:
                     sa.insert(conversations)
                     .values(
                         visitor_id=visitor_id,
-                        status="queued",
+                        status=QUEUED,
                         ip=ip,
                         created_at=now,
                         queued_at=now,
@@ -74,13 +74,13 @@ class ConversationStore:
         # Arrival order is id order (ids are allocated by the INSERT). Not queued_at: create() reads the
         # clock before it gets a connection, so under concurrent starts queued_at and ids disagree.
         return await self._many(
-            conversations.c.status == "queued",
+            conversations.c.status == QUEUED,
             order=(conversations.c.priority.desc(), conversations.c.id),
         )
 
     async def assigned_to(self, agent_id: int) -> list[Conversation]:
         return await self._many(
-            sa.and_(conversations.c.agent_id == agent_id, conversations.c.status == "assigned"),
+            sa.and_(conversations.c.agent_id == agent_id, conversations.c.status == ASSIGNED),
             order=conversations.c.id,
         )
 
@@ -88,7 +88,7 @@ class ConversationStore:
         """Open conversations per agent."""
         query = (
             sa.select(conversations.c.agent_id, sa.func.count())
-            .where(conversations.c.status == "assigned")
+            .where(conversations.c.status == ASSIGNED)
             .group_by(conversations.c.agent_id)
         )
         async with self._engine.connect() as conn:
@@ -111,8 +111,8 @@ class ConversationStore:
         async with self._engine.begin() as conn:
             conv = await self._update(
                 conn,
-                sa.and_(conversations.c.id == conversation_id, conversations.c.status == "queued"),
-                status="assigned",
+                sa.and_(conversations.c.id == conversation_id, conversations.c.status == QUEUED),
+                status=ASSIGNED,
                 agent_id=agent.id,
                 assigned_at=time.time(),
                 priority=0,
@@ -131,7 +131,7 @@ class ConversationStore:
                 conn,
                 sa.and_(
                     conversations.c.id == conversation_id,
-                    conversations.c.status == "assigned",
+                    conversations.c.status == ASSIGNED,
                     conversations.c.agent_id == source.id,
                 ),
                 agent_id=target.id,
@@ -161,8 +161,8 @@ class ConversationStore:
             rows = await conn.execute(
                 sa.update(conversations)
                 .where(conversations.c.agent_id == agent.id)
-                .where(conversations.c.status == "assigned")
-                .values(status="queued", agent_id=None, assigned_at=None, priority=1)
+                .where(conversations.c.status == ASSIGNED)
+                .values(status=QUEUED, agent_id=None, assigned_at=None, priority=1)
                 .returning(conversations)
             )
             convs = [Conversation.from_row(r) for r in rows]
@@ -184,8 +184,8 @@ class ConversationStore:
         async with self._engine.begin() as conn:
             conv = await self._update(
                 conn,
-                sa.and_(conversations.c.id == conversation_id, conversations.c.status != "closed"),
-                status="closed",
+                sa.and_(conversations.c.id == conversation_id, conversations.c.status != CLOSED),
+                status=CLOSED,
                 closed_at=time.time(),
             )
             if conv is None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db.schema import conversations, messages
-from server.store.models import Author, Conversation, Message
+from server.store.models import CLOSED, Author, Conversation, Message
 
 
 class ConversationClosed(Exception):
@@ -67,7 +67,7 @@ def _allocate_statement(agent_public: bool) -> sa.Update:
     return (
         sa.update(conversations)
         .where(conversations.c.id == sa.bindparam("conversation_id"))
-        .where(conversations.c.status != "closed")
+        .where(conversations.c.status != CLOSED)
         .values(**values)
         .returning(*conversations.c)
     )
@@ -121,7 +121,8 @@ async def _insert(
         "created_at": time.time() if created_at is None else created_at,
     }
     row_id = (await conn.execute(_INSERT, values)).inserted_primary_key
-    assert row_id is not None
+    if row_id is None:  # an INSERT of one row always has one; say so if a driver ever breaks that
+        raise RuntimeError("the database returned no id for a new message")
     return Message(id=row_id[0], **values)
 
 

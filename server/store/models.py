@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, Self
+from typing import Any, Final, Literal, Self, get_args
+
+# A conversation waits in the queue, is held by one agent, or is over (docs/protocol.md).
+ConversationStatus = Literal["queued", "assigned", "closed"]
+QUEUED: Final = "queued"
+ASSIGNED: Final = "assigned"
+CLOSED: Final = "closed"
+CONVERSATION_STATUSES: tuple[ConversationStatus, ...] = get_args(ConversationStatus)
 
 
 class _FromRow:
@@ -50,7 +57,7 @@ class Conversation(_FromRow):
     id: int
     visitor_id: int
     agent_id: int | None
-    status: str
+    status: ConversationStatus
     priority: int
     last_seq: int
     created_at: float
@@ -59,9 +66,13 @@ class Conversation(_FromRow):
     closed_at: float | None
     first_response_at: float | None
 
+    def __post_init__(self) -> None:
+        if self.status not in CONVERSATION_STATUSES:  # a row written by something other than us
+            raise ValueError(f"conversation c_{self.id} has an unknown status {self.status!r}")
+
     @property
     def is_open(self) -> bool:
-        return self.status != "closed"
+        return self.status != CLOSED
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from aiohttp import web
 
 from server.chat.checks import EMAIL_RE, check_id
 from server.chat.errors import ChatError
-from server.chat.views import agent_view
 from server.store.agents import ROLES, DuplicateEmail
 from server.store.models import Agent
 from server.store.settings import PRECHAT_MODES, DuplicateShortcut
 from server.web.http import current_admin, fail, json_body
-from server.web.keys import CHAT
+from server.web.keys import CHAT, ORIGINS, STORES
 
 routes = web.RouteTableDef()
 
@@ -25,11 +24,7 @@ MAX_CAPACITY = 50
 
 
 async def _admin_view(request: web.Request, agent: Agent) -> dict[str, Any]:
-    chat = request.app[CHAT]
-    loads = await chat.stores.conversations.loads()
-    view = agent_view(
-        agent, load=loads.get(agent.id, 0), connected=await chat.presence.is_connected(agent.id)
-    )
+    view = await request.app[CHAT].team.view(agent)
     view["disabled"] = agent.disabled
     return view
 
@@ -55,7 +50,7 @@ def check_name(value: Any) -> str:
 @routes.get("/api/admin/agents")
 async def list_agents(request: web.Request) -> web.Response:
     await current_admin(request)
-    agents = await request.app[CHAT].stores.agents.all()
+    agents = await request.app[STORES].agents.all()
     return web.json_response({"agents": [await _admin_view(request, a) for a in agents]})
 
 
@@ -71,7 +66,7 @@ async def add_agent(request: web.Request) -> web.Response:
         fail(400, "bad_request", "'password' must be at least 8 characters")
     chat = request.app[CHAT]
     try:
-        agent = await chat.stores.agents.add(
+        agent = await chat.team.do_add(
             email,
             check_name(data.get("name")),
             password,
@@ -80,8 +75,6 @@ async def add_agent(request: web.Request) -> web.Response:
         )
     except DuplicateEmail:
         fail(409, "conflict", f"An agent with email {email} exists already")
-    request.app.logger.info("admin added agent a_%s", agent.id)
-    await chat.broadcaster.agents_changed()
     return web.json_response({"agent": await _admin_view(request, agent)}, status=201)
 
 
@@ -106,35 +99,24 @@ async def update_agent(request: web.Request) -> web.Response:
         fail(404, "not_found", "No such agent")
     if agent_id == admin.id and (changes.get("disabled") or changes.get("role") == "agent"):
         fail(400, "bad_request", "You cannot disable yourself or remove your own admin role")
-    chat = request.app[CHAT]
-    agent = (
-        await chat.stores.agents.update(agent_id, **changes)
-        if changes
-        else await chat.stores.agents.get(agent_id)
-    )
+    agent = await request.app[CHAT].team.do_update(agent_id, changes)
     if agent is None:
         fail(404, "not_found", "No such agent")
-    if changes.get("disabled"):
-        await chat.stores.sessions.end_all(agent.id)
-        await chat.broadcaster.disconnect_agent(agent.id)
-        await chat.router.requeue(agent)
-    await chat.broadcaster.agents_changed()
-    chat.router.kick()  # more capacity, or an agent back
     return web.json_response({"agent": await _admin_view(request, agent)})
 
 
 @routes.get("/api/admin/settings")
 async def get_settings(request: web.Request) -> web.Response:
     await current_admin(request)
-    return web.json_response(asdict(await request.app[CHAT].stores.settings.widget()))
+    return web.json_response(asdict(await request.app[STORES].settings.widget()))
 
 
 @routes.put("/api/admin/settings")
 async def put_settings(request: web.Request) -> web.Response:
     await current_admin(request)
     data = await json_body(request)
-    chat = request.app[CHAT]
-    current = await chat.stores.settings.widget()
+    stores = request.app[STORES]
+    current = await stores.settings.widget()
     changes: dict[str, Any] = {}
     if "greeting" in data:
         if not isinstance(data["greeting"], str) or len(data["greeting"]) > 500:
@@ -148,8 +130,8 @@ async def put_settings(request: web.Request) -> web.Response:
         changes["prechat"] = _check_prechat(data["prechat"], current.prechat)
     if "allowed_origins" in data:
         changes["allowed_origins"] = _check_origins(data["allowed_origins"])
-    saved = await chat.stores.settings.save_widget(replace(current, **changes))
-    chat.origins.set_admin_origins(saved.allowed_origins)
+    saved = await stores.settings.save_widget(replace(current, **changes))
+    request.app[ORIGINS].set_admin_origins(saved.allowed_origins)
     return web.json_response(asdict(saved))
 
 
@@ -179,7 +161,7 @@ def _check_origins(value: Any) -> list[str]:
 @routes.get("/api/admin/canned")
 async def list_canned(request: web.Request) -> web.Response:
     await current_admin(request)
-    items = await request.app[CHAT].stores.settings.canned()
+    items = await request.app[STORES].settings.canned()
     return web.json_response({"canned": [_canned(c) for c in items]})
 
 
@@ -207,7 +189,7 @@ async def add_canned(request: web.Request) -> web.Response:
     await current_admin(request)
     values = _check_canned(await json_body(request), partial=False)
     try:
-        item = await request.app[CHAT].stores.settings.add_canned(values["shortcut"], values["text"])
+        item = await request.app[STORES].settings.add_canned(values["shortcut"], values["text"])
     except DuplicateShortcut:
         fail(409, "conflict", f"The shortcut /{values['shortcut']} is taken")
     return web.json_response({"canned": _canned(item)}, status=201)
@@ -225,7 +207,7 @@ async def update_canned(request: web.Request) -> web.Response:
     await current_admin(request)
     values = _check_canned(await json_body(request), partial=True)
     try:
-        item = await request.app[CHAT].stores.settings.update_canned(_canned_id(request), **values)
+        item = await request.app[STORES].settings.update_canned(_canned_id(request), **values)
     except DuplicateShortcut:
         fail(409, "conflict", "That shortcut is taken")
     if item is None:
@@ -236,6 +218,6 @@ async def update_canned(request: web.Request) -> web.Response:
 @routes.delete("/api/admin/canned/{id}")
 async def delete_canned(request: web.Request) -> web.Response:
     await current_admin(request)
-    if not await request.app[CHAT].stores.settings.delete_canned(_canned_id(request)):
+    if not await request.app[STORES].settings.delete_canned(_canned_id(request)):
         fail(404, "not_found", "No such canned response")
     return web.json_response({"ok": True})

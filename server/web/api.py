@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.auth.sessions import COOKIE_NAME
+from server.auth.cookie import COOKIE_NAME
 from server.chat.checks import check_id
 from server.chat.errors import ChatError
-from server.chat.views import agent_conversation_view, agent_view, message_view, visitor_details_view
+from server.chat.views import agent_conversation_view, message_view, visitor_details_view
 from server.web.http import current_agent, fail, json_body, session_token
-from server.web.keys import CHAT, SETTINGS
+from server.web.keys import CHAT, SETTINGS, STORES
 
 routes = web.RouteTableDef()
 
@@ -20,16 +20,14 @@ async def login(request: web.Request) -> web.Response:
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         fail(400, "bad_request", "'email' and 'password' are required")
-    chat = request.app[CHAT]
-    agent = await chat.stores.agents.authenticate(email, password)
+    stores = request.app[STORES]
+    agent = await stores.agents.authenticate(email, password)
     if agent is None:
         request.app.logger.info("failed sign-in")
         fail(401, "invalid_credentials", "Wrong email or password")
-    token = await chat.stores.sessions.create(agent.id)
+    token = await stores.sessions.create(agent.id)
     request.app.logger.info("agent a_%s signed in", agent.id)
-    load = len(await chat.stores.conversations.assigned_to(agent.id))
-    connected = await chat.presence.is_connected(agent.id)
-    response = web.json_response({"agent": agent_view(agent, load=load, connected=connected), "token": token})
+    response = web.json_response({"agent": await request.app[CHAT].team.view(agent), "token": token})
     response.set_cookie(
         COOKIE_NAME,
         token,
@@ -45,11 +43,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     token = session_token(request)
     if token:
-        chat = request.app[CHAT]
-        agent = await chat.stores.sessions.agent_for(token)
-        await chat.stores.sessions.end(token)
-        if agent is not None:
-            await chat.broadcaster.disconnect_agent(agent.id, token)
+        await request.app[CHAT].team.do_sign_out(token)
     response = web.json_response({"ok": True})
     response.del_cookie(COOKIE_NAME, path="/")
     return response
@@ -58,16 +52,13 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/api/me")
 async def me(request: web.Request) -> web.Response:
     agent = await current_agent(request)
-    chat = request.app[CHAT]
-    load = len(await chat.stores.conversations.assigned_to(agent.id))
-    connected = await chat.presence.is_connected(agent.id)
-    return web.json_response({"agent": agent_view(agent, load=load, connected=connected)})
+    return web.json_response({"agent": await request.app[CHAT].team.view(agent)})
 
 
 @routes.get("/api/conversations/{id}/transcript")
 async def transcript(request: web.Request) -> web.Response:
     await current_agent(request)
-    stores = request.app[CHAT].stores
+    stores = request.app[STORES]
     try:
         conv = await stores.conversations.get(check_id(request.match_info["id"], "c"))
     except ChatError:
@@ -92,7 +83,7 @@ async def transcript(request: web.Request) -> web.Response:
 @routes.get("/api/canned")
 async def canned(request: web.Request) -> web.Response:
     await current_agent(request)
-    items = await request.app[CHAT].stores.settings.canned()
+    items = await request.app[STORES].settings.canned()
     return web.json_response(
         {"canned": [{"id": str(c.id), "shortcut": c.shortcut, "text": c.text} for c in items]}
     )
@@ -100,7 +91,6 @@ async def canned(request: web.Request) -> web.Response:
 
 @routes.get("/api/widget/settings")
 async def widget_settings(request: web.Request) -> web.Response:
-    chat = request.app[CHAT]
-    public = (await chat.stores.settings.widget()).public()
-    public["agents_online"] = await chat.router.agents_online()
+    public = (await request.app[STORES].settings.widget()).public()
+    public["agents_online"] = await request.app[CHAT].router.agents_online()
     return web.json_response(public)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from server.chat.assist_port import AssistPort
 from server.web.http import current_admin, current_agent, fail
 from server.web.keys import ASSIST
-
-if TYPE_CHECKING:
-    from assist.service import Assist
 
 routes = web.RouteTableDef()
 
@@ -22,7 +20,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _assist(request: web.Request) -> Assist:
+def _assist(request: web.Request) -> AssistPort:
     assist = request.app[ASSIST].assist
     if assist is None:
         fail(503, "assist_unavailable", "The assist is starting or turned off (TANDEM_ASSIST)")
@@ -32,7 +30,7 @@ def _assist(request: web.Request) -> Assist:
 @routes.get("/api/admin/kb")
 async def list_articles(request: web.Request) -> web.Response:
     await current_admin(request)
-    articles = await _assist(request).kb.articles()
+    articles = await _assist(request).articles()
     return web.json_response(
         {
             "articles": [
@@ -65,7 +63,7 @@ async def search(request: web.Request) -> web.Response:
 @routes.get("/api/admin/kb/{id}")
 async def get_article(request: web.Request) -> web.Response:
     await current_admin(request)
-    doc = await _assist(request).kb.get(request.match_info["id"])
+    doc = await _assist(request).article(request.match_info["id"])
     if doc is None:
         fail(404, "not_found", "No such article")
     return web.json_response(
@@ -104,7 +102,7 @@ async def upload(request: web.Request) -> web.Response:
         report = await assist.load(paths)
         # People uploaded files, not our scratch folder: name the files as they sent them.
         scratch = f"{folder}/"
-        await assist.kb.rename_sources([*report.added, *report.updated], scratch, "upload:")
+        await assist.rename_sources([*report.added, *report.updated], scratch, "upload:")
     return web.json_response(
         {
             "report": {
@@ -142,7 +140,7 @@ async def _save_parts(request: web.Request, folder: Path) -> list[Path]:
 @routes.get("/api/admin/assist/report")
 async def report(request: web.Request) -> web.Response:
     await current_admin(request)
-    r = await _assist(request).events.report()
+    r = await _assist(request).report()
     payload: dict[str, Any] = {
         "shown": r.shown,
         "inserted": r.inserted,

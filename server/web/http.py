@@ -8,9 +8,9 @@ from typing import Any, NoReturn
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from server.auth.sessions import COOKIE_NAME
+from server.auth.cookie import COOKIE_NAME
 from server.store.models import Agent
-from server.web.keys import CHAT
+from server.web.keys import STORES
 
 log = logging.getLogger("tandem.http")
 
@@ -58,7 +58,7 @@ def session_token(request: web.Request) -> str | None:
 
 
 async def current_agent(request: web.Request) -> Agent:
-    agent = await request.app[CHAT].stores.sessions.agent_for(session_token(request))
+    agent = await request.app[STORES].sessions.agent_for(session_token(request))
     if agent is None:
         fail(401, "unauthorized", "Sign in first")
     return agent

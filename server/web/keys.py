@@ -7,9 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.chat.context import ChatContext
 from server.chat.suggestions import AssistSlot
+from server.origins import OriginPolicy
 from server.settings import Settings
+from server.store.bundle import Stores
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
+STORES = web.AppKey("stores", Stores)
+ORIGINS = web.AppKey("origins", OriginPolicy)
 CHAT = web.AppKey("chat", ChatContext)
 ASSIST = web.AppKey("assist", AssistSlot)

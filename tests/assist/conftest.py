@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assist.config import load_assist_config
+from assist.embedders import open_onnx
 from assist.embedding import Embedder, Vectors
-from assist.onnx_embedding import OnnxEmbedder, open_onnx
+from assist.onnx_embedding import OnnxEmbedder
 from assist.service import Assist
-from server.db.engine import open_engine
-from server.db.migrate import upgrade
+from common.db.engine import open_engine
+from common.db.migrate import upgrade
 
 ARTICLES = {
     "card_arrival.md": """---

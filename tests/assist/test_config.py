@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assist.config import load_assist_config
-from server.settings import SettingsError
+from common.settings import SettingsError
 
 
 def test_default_is_the_packaged_model() -> None:

@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-import assist.onnx_embedding as onnx_embedding
+import assist.embedders as embedders
 from assist.config import default_model_path, load_assist_config
-from assist.embedding import Embedder, SentenceTransformerEmbedder, model_fingerprint, open_embedder
-from assist.onnx_embedding import META_FILE, OnnxEmbedder, cache_entry, open_onnx, read_meta
+from assist.embedders import open_embedder, open_onnx
+from assist.embedding import Embedder, SentenceTransformerEmbedder, model_fingerprint
+from assist.onnx_cache import META_FILE, cache_entry, read_meta
+from assist.onnx_embedding import OnnxEmbedder
 from assist.onnx_export import ExportError
 
 TEXTS = [
@@ -90,7 +92,7 @@ def test_cached_export_is_reused_and_needs_no_torch(
     assert np.array_equal(again.embed(TEXTS[:3]), model.embed(TEXTS[:3]))
     script = (
         "import sys; from pathlib import Path; from assist.config import default_model_path;"
-        "from assist.onnx_embedding import open_onnx;"
+        "from assist.embedders import open_onnx;"
         f"e = open_onnx(default_model_path(), Path({str(onnx_cache)!r})); e.embed(['hi']);"
         "print('torch' in sys.modules)"
     )
@@ -121,7 +123,7 @@ def test_falls_back_to_torch_when_the_export_fails(
     def unsupported(*args: Any, **kwargs: Any) -> None:
         raise ExportError("modules ['Transformer', 'Dense'] (covered: ...)")
 
-    monkeypatch.setattr(onnx_embedding, "open_onnx", unsupported)
+    monkeypatch.setattr(embedders, "open_onnx", unsupported)
     with caplog.at_level(logging.WARNING):
         embedder = open_embedder(default_model_path(), tmp_path)
     assert isinstance(embedder, SentenceTransformerEmbedder)

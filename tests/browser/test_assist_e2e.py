@@ -8,18 +8,16 @@ import contextlib
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from playwright.async_api import Browser, Page, WebSocket, expect
 
 from assist.config import load_assist_config
 from assist.embedding import Embedder, SentenceTransformerEmbedder
 from assist.service import Assist
-from server.web.keys import ASSIST
+from tests.assisting import AssistMaker
 from tests.browser.test_chat_e2e import W, sign_in, watch_for_script_runs
 from tests.conftest import PASSWORD, Running, StartServer
 
@@ -63,32 +61,20 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture
-def shared_model(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Servers started in the test build their assist around the already loaded model."""
-
-    async def open_with_shared(cls: type[Assist], engine: Any, config: Any, max_batch: int = 32) -> Assist:
-        return cls(engine, embedder, config.params, max_batch)
-
-    monkeypatch.setattr(Assist, "open", classmethod(open_with_shared))
-    yield
+def shared_model(embedder: Embedder) -> AssistMaker:
+    """Servers started with this factory build their assist around the already loaded model."""
+    return AssistMaker(embedder)
 
 
-async def assist_server(start_server: StartServer, kb_dir: Path) -> tuple[Running, Assist]:
+async def assist_server(
+    start_server: StartServer, maker: AssistMaker, kb_dir: Path
+) -> tuple[Running, Assist]:
     """A server with the assist on, once it is ready, with the little help centre loaded."""
-    server = await start_server(TANDEM_ASSIST="on")
-    assist = await wait_for_assist(server.app)
+    server = await start_server(assist_factory=maker, TANDEM_ASSIST="on")
+    assist = await maker.ready(server.app, ASSIST_READY_SECONDS)
     report = await assist.load([write_kb(kb_dir)])
     assert not report.failed, report.failed
     return server, assist
-
-
-async def wait_for_assist(app: web.Application) -> Assist:
-    for _ in range(ASSIST_READY_SECONDS * 10):
-        assist = app[ASSIST].assist
-        if assist is not None:
-            return assist
-        await asyncio.sleep(0.1)
-    raise AssertionError("the assist never became ready")
 
 
 def write_kb(folder: Path, files: dict[str, str] = KB) -> Path:
@@ -138,9 +124,9 @@ async def start_chat(shop: Page, server: Running, text: str) -> None:
 
 
 async def test_suggestion_appears_and_insert_fills_the_composer(
-    shared_model: None, start_server: StartServer, browser: Browser, artifacts: Path, tmp_path: Path
+    shared_model: AssistMaker, start_server: StartServer, browser: Browser, artifacts: Path, tmp_path: Path
 ) -> None:
-    server, assist = await assist_server(start_server, tmp_path / "kb")
+    server, assist = await assist_server(start_server, shared_model, tmp_path / "kb")
     agent = await server.add_agent("Grace")
     script_runs: list[str] = []
 
@@ -208,9 +194,9 @@ async def test_suggestion_appears_and_insert_fills_the_composer(
 
 
 async def test_dismiss_and_search_in_the_console(
-    shared_model: None, start_server: StartServer, browser: Browser, artifacts: Path, tmp_path: Path
+    shared_model: AssistMaker, start_server: StartServer, browser: Browser, artifacts: Path, tmp_path: Path
 ) -> None:
-    server, assist = await assist_server(start_server, tmp_path / "kb")
+    server, assist = await assist_server(start_server, shared_model, tmp_path / "kb")
     agent = await server.add_agent("Grace")
     console = await (await browser.new_context(viewport={"width": 1366, "height": 860})).new_page()
     console_sent: list[str] = []
@@ -269,9 +255,9 @@ async def admin_page(browser: Browser, server: Running) -> Page:
 
 
 async def test_admin_manages_the_knowledge_base_and_reads_the_report(
-    shared_model: None, start_server: StartServer, browser: Browser, artifacts: Path, tmp_path: Path
+    shared_model: AssistMaker, start_server: StartServer, browser: Browser, artifacts: Path, tmp_path: Path
 ) -> None:
-    server, assist = await assist_server(start_server, tmp_path / "kb")
+    server, assist = await assist_server(start_server, shared_model, tmp_path / "kb")
     # A chat first, for the report: one question the help centre answers, one it cannot.
     await server.agent("Grace")
     for text in ("my card still hasn't arrived", "can I pay my rent in bitcoin?"):

@@ -30,10 +30,15 @@ EMAIL = "grace@example.com"
 
 
 class ServerProcess:
-    """``python -m server serve`` in a subprocess, restartable on the same port and data directory."""
+    """``python -m server serve`` in a subprocess, restartable on the same port and data directory.
 
-    def __init__(self, data_dir: Path) -> None:
+    ``python`` and ``cwd`` default to this checkout's; another environment's Python runs the
+    Tandem installed there (from a folder where the checkout's packages cannot shadow it).
+    """
+
+    def __init__(self, data_dir: Path, python: str = sys.executable, cwd: Path = ROOT) -> None:
         self.data_dir = data_dir
+        self.python, self.cwd = python, cwd
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / "server.log"
@@ -49,21 +54,21 @@ class ServerProcess:
         )
         self.process: asyncio.subprocess.Process | None = None
 
-    async def cli(self, *args: str, stdin: str = "") -> str:
+    async def cli(self, *args: str, stdin: str = "", status: int = 0) -> str:
         """Run ``python -m server <args>`` to completion; returns its output."""
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", *args, cwd=ROOT, env=self.env,
+            self.python, "-m", "server", *args, cwd=self.cwd, env=self.env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
         out, _ = await asyncio.wait_for(proc.communicate(stdin.encode()), 20)
-        assert proc.returncode == 0, out.decode()
+        assert proc.returncode == status, out.decode()
         return out.decode()
 
     async def start(self) -> None:
         """Start ``serve`` and wait until /healthz answers 200."""
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server", "serve", cwd=ROOT, env=self.env,
+                self.python, "-m", "server", "serve", cwd=self.cwd, env=self.env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + 15

@@ -10,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pytest
 
 from assist.embedding import Vectors
+from assist.models import Suggestion
 from assist.service import Assist
-from server.web.keys import ASSIST
+from tests.assisting import AssistMaker
 from tests.chat.test_delivery import open_chat
-from tests.conftest import Running, StartServer
+from tests.conftest import StartServer
 
 DIM = 64
 
@@ -40,43 +40,30 @@ class WordHashEmbedder:
         return vectors / np.maximum(norms, 1e-9)
 
 
-@pytest.fixture
-def word_hash_assist(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Servers started in the test build their assist around :class:`WordHashEmbedder`."""
+class GatedAssist(Assist):
+    """Records what it is asked; answers only once the test opens the gate."""
 
-    async def open_with(cls: type[Assist], engine: Any, config: Any, max_batch: int = 32) -> Assist:
-        return cls(engine, WordHashEmbedder(), config.params, max_batch)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: list[list[str]] = []
+        self.gate = asyncio.Event()
 
-    monkeypatch.setattr(Assist, "open", classmethod(open_with))
-    yield
-
-
-async def ready_assist(server: Running) -> Assist:
-    for _ in range(200):
-        assist = server.app[ASSIST].assist
-        if assist is not None:
-            return assist
-        await asyncio.sleep(0.05)
-    raise AssertionError("the assist never became ready")
+    async def suggest(self, turns: Sequence[str], limit: int | None = None) -> list[Suggestion]:
+        self.asked.append(list(turns))
+        await self.gate.wait()
+        return await super().suggest(turns, limit)
 
 
 async def test_messages_during_a_round_collapse_into_one_more_round(
-    start_server: StartServer, word_hash_assist: None
+    start_server: StartServer,
 ) -> None:
     """While the assist works on message 1, messages 2-4 arrive: the agent gets exactly two
     suggestion events, for message 1 and then for message 4 (the conversation as it is then)."""
-    server = await start_server(TANDEM_ASSIST="on")
-    assist = await ready_assist(server)
-    asked: list[list[str]] = []
-    gate = asyncio.Event()
-    suggest = assist.suggest
-
-    async def gated(turns: Sequence[str], limit: int | None = None) -> Any:
-        asked.append(list(turns))
-        await gate.wait()
-        return await suggest(turns, limit)
-
-    assist.suggest = gated  # type: ignore[method-assign]
+    maker = AssistMaker(WordHashEmbedder(), GatedAssist)
+    server = await start_server(assist_factory=maker, TANDEM_ASSIST="on")
+    assist = await maker.ready(server.app)
+    assert isinstance(assist, GatedAssist)
+    asked, gate = assist.asked, assist.gate
     agent, visitor, conversation_id = await open_chat(server)
     seqs = []
     for n in range(1, 5):

@@ -1,4 +1,4 @@
-"""SQLite on the loop's thread (server/db/sqlite_inline.py): transactions, errors, checkpoints."""
+"""SQLite on the loop's thread (common/db/sqlite_inline.py): transactions, errors, checkpoints."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from server.db.engine import open_engine
-from server.db.sqlite_inline import Checkpointer
+from common.db.engine import open_engine
+from common.db.sqlite_inline import Checkpointer
 
 METADATA = sa.MetaData()
 ITEMS = sa.Table(

@@ -12,7 +12,7 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from server.db.migrate import MIGRATIONS_DIR
+from common.db.migrate import MIGRATIONS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import Settings, SettingsError, load_settings
+from common.settings import SettingsError
+from server.settings import Settings, load_settings
 
 
 def load(tmp_path: Path, **env: str) -> Settings:

@@ -12,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.db.schema import agents, sessions
 from server.store.models import Agent
 
-COOKIE_NAME = "tandem_session"
-
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

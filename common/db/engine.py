@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from server.db.sqlite_inline import inline_creator
+from common.db.sqlite_inline import inline_creator
 
 
 def is_sqlite(url: str) -> bool:
@@ -31,7 +31,7 @@ def open_engine(url: str, *, background_checkpoints: bool = False) -> AsyncEngin
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     # SQLite has one writer at a time; one connection per process serialises our transactions
     # in the pool instead of failing them with "database is locked". Its statements run on the
-    # loop's thread (see server/db/sqlite_inline.py).
+    # loop's thread (see common/db/sqlite_inline.py).
     database = sqlite_path(url)
     # No ROLLBACK each time the connection goes back to the pool: closing a SQLAlchemy connection
     # already rolls back a transaction it left open, and reads open none (pysqlite begins one

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.auth.passwords import PasswordHasher
-from server.auth.sessions import SessionStore
 from server.store.agents import AgentStore
 from server.store.conversations import ConversationStore
 from server.store.messages import MessageStore
+from server.store.sessions import SessionStore
 from server.store.settings import SettingsStore
 from server.store.visitors import VisitorStore
 

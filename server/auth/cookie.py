@@ -1,0 +1,3 @@
+"""The agent session cookie's name: read by the sign-in API and by agent sockets."""
+
+COOKIE_NAME = "tandem_session"
