@@ -1,9 +1,10 @@
 // Starting a chat: the composer's first message, the pre-chat fields and the leave-a-message form
 // shown when no agent is online.
 import { request } from "../lib/ack.js";
-import { page, timezone } from "./connection.js";
-import { applySettings, prechatMode, render } from "./screen.js";
-import { adopt, live, reset, setConv } from "./sync.js";
+import { page, timezone } from "./socket.js";
+import { live, prechatMode } from "./state.js";
+import { applySettings, render } from "./screen.js";
+import { adopt, reset, setConv } from "./sync.js";
 import { queueText } from "./outbox.js";
 import { grow, stopTyping } from "./typing.js";
 

@@ -1,9 +1,10 @@
-// What the widget shows, drawn from its state into the DOM built by view.js: the panel opening and
-// closing, the status line, which form is visible, the brand colour, scrolling, the unread badge
-// and the connection notice.
-import { live } from "./sync.js";
-import { decideOffline, refreshSettings } from "./forms.js";
-import { showTyping } from "./typing.js";
+// What the widget shows, drawn from its state into the DOM built by view.js: the status line,
+// which form is visible, the brand colour, scrolling, the unread badge, the connection notice and
+// the agent's typing indicator.
+import { live, prechatMode } from "./state.js";
+
+// The agent's console repeats typing:true while they type; hide the indicator if it stops coming.
+const AGENT_TYPING_MS = 6000;
 
 /** The text colour readable on `color` (#rgb or #rrggbb); white for anything else. */
 function textOn(color) {
@@ -20,11 +21,6 @@ function statusText(conv) {
   if (conv.status === "closed") return "This chat has ended";
   if (conv.status === "assigned") return `You are chatting with ${(conv.agent && conv.agent.name) || "an agent"}`;
   return conv.queue_position ? `You are number ${conv.queue_position} in line` : "Waiting for an agent…";
-}
-
-/** How the settings ask for pre-chat field `name`: "off", "optional" or "required". */
-export function prechatMode(w, name) {
-  return (w.settings.prechat && w.settings.prechat[name]) || "off";
 }
 
 /** Show or hide the status line, the forms, the composer and the notices for the current state. */
@@ -89,7 +85,8 @@ export function scrollDown(w, force) {
   });
 }
 
-function showBadge(w) {
+/** Show the unread count on the launcher, or hide it at 0. */
+export function showBadge(w) {
   w.v.unread.textContent = String(w.unread);
   w.v.unread.hidden = !w.unread;
 }
@@ -106,34 +103,14 @@ export function setConnection(w, text) {
   w.v.conn.hidden = !text;
 }
 
-/** Open the chat panel (window.Tandem.open). */
-export function openPanel(w) {
+/** Show that agent `name` is typing, or hide the indicator (`name` null). */
+export function showTyping(w, name) {
   const v = w.v;
-  w.isOpen = true;
-  w.unread = 0;
-  showBadge(w);
-  v.root.classList.add("open");
-  v.panel.hidden = false;
-  v.launcher.setAttribute("aria-expanded", "true");
-  v.launcher.setAttribute("aria-label", "Close chat");
-  if (!w.conv) {
-    decideOffline(w);
-    refreshSettings(w);
+  clearTimeout(w.agentTypingTimer);
+  v.typing.textContent = name ? `${name} is typing…` : "";
+  v.typing.hidden = !name;
+  if (name) {
+    w.agentTypingTimer = setTimeout(() => showTyping(w, null), AGENT_TYPING_MS);
+    scrollDown(w);
   }
-  render(w);
-  scrollDown(w, true);
-  const first = [v.composer, v.offlineText].find((el) => el.offsetParent);
-  if (first) first.focus();
-}
-
-/** Close the chat panel (window.Tandem.close). */
-export function closePanel(w) {
-  const v = w.v;
-  w.isOpen = false;
-  v.root.classList.remove("open");
-  v.panel.hidden = true;
-  v.launcher.setAttribute("aria-expanded", "false");
-  v.launcher.setAttribute("aria-label", "Open chat");
-  // Keep keyboard users where they were, unless the host page moved focus elsewhere.
-  if (w.shadow.activeElement) v.launcher.focus();
 }

@@ -3,13 +3,9 @@
 import { Stream } from "../lib/text.js";
 import { request } from "../lib/ack.js";
 import { messageEl, setState } from "./view.js";
-import { addUnread, render, scrollDown } from "./screen.js";
-import { showTyping, stopTyping } from "./typing.js";
-
-/** Is there a conversation on screen that has not ended? */
-export function live(w) {
-  return !!w.conv && w.conv.status !== "closed";
-}
+import { live } from "./state.js";
+import { addUnread, render, scrollDown, showTyping } from "./screen.js";
+import { stopTyping } from "./typing.js";
 
 /** Show conversation snapshot `c` (unless the one on screen is newer). */
 export function setConv(w, c) {

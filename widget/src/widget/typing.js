@@ -1,24 +1,9 @@
-// Typing indicators both ways: the visitor's typing goes to the agent (throttled, stopped when
-// idle), and the agent's shows above the composer. Also grows the composer as text is typed.
-import { scrollDown } from "./screen.js";
-import { live } from "./sync.js";
+// The visitor's typing goes to the agent (throttled, stopped when idle); the composer grows as
+// text is typed. The agent's typing is shown by screen.js.
+import { live } from "./state.js";
 
 const TYPING_EVERY_MS = 2000;
 const TYPING_IDLE_MS = 3000;
-// The agent's console repeats typing:true while they type; hide the indicator if it stops coming.
-const AGENT_TYPING_MS = 6000;
-
-/** Show that agent `name` is typing, or hide the indicator (`name` null). */
-export function showTyping(w, name) {
-  const v = w.v;
-  clearTimeout(w.agentTypingTimer);
-  v.typing.textContent = name ? `${name} is typing…` : "";
-  v.typing.hidden = !name;
-  if (name) {
-    w.agentTypingTimer = setTimeout(() => showTyping(w, null), AGENT_TYPING_MS);
-    scrollDown(w);
-  }
-}
 
 /** The visitor typed in the composer: tell the agent (at most every 2 s) and grow the box. */
 export function typed(w) {
