@@ -1,6 +1,6 @@
 // Admin: the agents table (role, capacity, disable/enable) and the add-agent form.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { errorSlot, field, guarded, select } from "./forms.js";
 
 const ROLES = [["agent", "Agent"], ["admin", "Admin"]];

@@ -1,7 +1,7 @@
 // Admin: the assist report — how often agents use the suggestions, the articles used most, and the
 // visitor messages nothing in the knowledge base answered (the gaps to write articles for).
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { assistUnavailable, errorSlot, guarded, unavailableNotice } from "./forms.js";
 
 /**

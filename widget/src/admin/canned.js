@@ -1,6 +1,6 @@
 // Admin: canned responses — list, add, edit in place, delete.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { errorSlot, field, guarded } from "./forms.js";
 
 /**

@@ -1,5 +1,5 @@
 // Small helpers shared by the admin sections: labelled fields and per-form error/success slots.
-import { h, showError } from "../console/dom.js";
+import { h, showError } from "../lib/dom.js";
 
 let fieldIds = 0;
 

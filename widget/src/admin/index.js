@@ -1,7 +1,7 @@
 // Entry point of admin.html: agents, widget settings, canned responses, the assist's knowledge base
 // and its report, for admins only.
-import { h, replace } from "../console/dom.js";
-import { requireAgent, showSignIn, signOut } from "../console/auth.js";
+import { h, replace } from "../lib/dom.js";
+import { requireAgent, showSignIn, signOut } from "../lib/auth.js";
 import { agentsSection } from "./agents.js";
 import { settingsSection } from "./settings.js";
 import { cannedSection } from "./canned.js";

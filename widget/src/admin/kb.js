@@ -1,8 +1,8 @@
 // Admin: the knowledge base the assist suggests from — upload, the article list with preview and
 // delete, and a search that shows what agents would be offered. All article text is shown as text.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
-import { renderMarked, sourceLink } from "../console/passage.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
+import { renderMarked, sourceLink } from "../lib/passage.js";
 import { assistUnavailable, errorSlot, guarded, unavailableNotice } from "./forms.js";
 import { uploadForm } from "./kbupload.js";
 

@@ -1,6 +1,6 @@
 // Admin: uploading help articles to the knowledge base, and the report of what the upload did.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { errorSlot, guarded } from "./forms.js";
 
 // What the server can read (see docs/assist.md); others are reported as failed, not refused here.

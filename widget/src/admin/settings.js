@@ -1,6 +1,6 @@
 // Admin: widget settings (greeting, colour, pre-chat fields, allowed origins) and the embed snippet.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { errorSlot, field, guarded, select } from "./forms.js";
 
 const PRECHAT = [["off", "Off"], ["optional", "Optional"], ["required", "Required"]];

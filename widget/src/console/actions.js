@@ -1,8 +1,8 @@
 // What the agent does: open a conversation, take one from the queue, transfer or close it, and
 // set their status. Each asks the server and shows its refusal where the agent acted.
-import { replace } from "./dom.js";
+import { replace } from "../lib/dom.js";
 import { visitorName } from "./format.js";
-import { request, ackError } from "./socket.js";
+import { ackError, request } from "../lib/ack.js";
 
 /**
  * The agent's actions.

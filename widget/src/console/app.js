@@ -5,7 +5,7 @@
 //   delivery.js  messages in (live, replayed, acknowledged; sync) and out (send, resend)
 //   actions.js   what the agent does: open, take, transfer, close, set status
 //   assisting.js the agent assist: suggestions, Insert / Not helpful, search, feedback
-import { signOut } from "./auth.js";
+import { signOut } from "../lib/auth.js";
 import { ConsoleState } from "./state.js";
 import { layoutMethods } from "./layout.js";
 import { eventMethods } from "./events.js";

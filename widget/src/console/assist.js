@@ -1,8 +1,8 @@
 // The assist panel of the open conversation: suggested articles for the visitor's latest message
 // (title, passage with the answering sentences marked, source link, Insert and Not helpful) and a
 // search box over the knowledge base. It only shows things: the console app decides what they do.
-import { h, replace } from "./dom.js";
-import { renderMarked, sourceLink } from "./passage.js";
+import { h, replace } from "../lib/dom.js";
+import { renderMarked, sourceLink } from "../lib/passage.js";
 
 /** The assist panel, at the top of the right-hand column. */
 export class AssistPanel {

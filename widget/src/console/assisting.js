@@ -1,7 +1,7 @@
 // The console's side of the agent assist: the latest suggestions of each conversation, Insert
 // (puts a draft in the composer — nothing is ever sent by itself), Not helpful, the agent's own
 // search, and feedback to the server so the assist learns.
-import { request, ackError } from "./socket.js";
+import { ackError, request } from "../lib/ack.js";
 
 /**
  * Suggestions, search and feedback.

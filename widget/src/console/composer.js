@@ -1,6 +1,6 @@
 // The message composer: Enter sends, Shift+Enter adds a line, "/shortcut" offers canned responses,
 // a toggle turns the message into a private note, and typing is reported to the visitor (throttled).
-import { h } from "./dom.js";
+import { h } from "../lib/dom.js";
 
 const TYPING_THROTTLE_MS = 2000; // at most one typing:true per 2 s
 const TYPING_IDLE_MS = 3000; // typing:false after 3 s without a keystroke

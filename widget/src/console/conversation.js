@@ -1,6 +1,6 @@
 // The open conversation: header with actions (transfer, close), the message stream, the visitor's
 // typing indicator and the composer.
-import { h, replace, showError } from "./dom.js";
+import { h, replace, showError } from "../lib/dom.js";
 import { visitorName } from "./format.js";
 import { Composer } from "./composer.js";
 import { messageElement, setMessageState } from "./messages.js";

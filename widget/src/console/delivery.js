@@ -2,7 +2,7 @@
 // gaps or duplicates, syncing what was missed, unread tracking, and sending with resend until
 // acknowledged (same client_id, so the server stores each message once).
 import { uuid4 } from "../lib/text.js";
-import { request, ackError } from "./socket.js";
+import { ackError, request } from "../lib/ack.js";
 
 const RETRY_SEND_MS = 1500;
 

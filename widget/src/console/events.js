@@ -1,7 +1,7 @@
 // The console's side of the agent connection: connecting, and every event the server sends
 // (session, queue, assignments, conversation updates, messages, typing, visitors, the team,
 // assist suggestions).
-import { api } from "./api.js";
+import { api } from "../lib/api.js";
 import { visitorName } from "./format.js";
 import { connectAgent } from "./socket.js";
 

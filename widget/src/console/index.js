@@ -1,5 +1,5 @@
 // Entry point of console.html: the live console at /console, a transcript at /console/transcripts/<id>.
-import { requireAgent, showSignIn } from "./auth.js";
+import { requireAgent, showSignIn } from "../lib/auth.js";
 import { startConsole } from "./app.js";
 import { showTranscript } from "./transcript.js";
 import { TitleFlasher } from "./title.js";

@@ -1,6 +1,6 @@
 // The console's page layout and the glue that redraws it: top bar (name, status, admin link),
 // connection banner, the three columns, the placeholder and toasts.
-import { h, replace } from "./dom.js";
+import { h, replace } from "../lib/dom.js";
 import { Sidebar } from "./sidebar.js";
 import { ConversationView } from "./conversation.js";
 import { VisitorPanel } from "./visitor.js";

@@ -1,7 +1,7 @@
 // Builds message elements, shared by the live conversation view and the read-only transcript.
 // Text always goes through renderText (text nodes and safe links), never through markup.
 import { renderText } from "../lib/text.js";
-import { h } from "./dom.js";
+import { h } from "../lib/dom.js";
 import { formatClock } from "./format.js";
 
 const STATE_LABELS = { sending: "Sending…", sent: "Sent", error: "Not sent" };

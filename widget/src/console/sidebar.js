@@ -1,5 +1,5 @@
 // The left column: the agent's conversations (with unread counts), the queue and the team.
-import { h, replace } from "./dom.js";
+import { h, replace } from "../lib/dom.js";
 import { formatElapsed, visitorName } from "./format.js";
 
 /** Renders the lists; the controller calls the render methods whenever the data changes. */

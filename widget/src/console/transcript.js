@@ -1,6 +1,6 @@
 // The read-only transcript page: /console/transcripts/<id>.
-import { api } from "./api.js";
-import { h, replace } from "./dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { formatDateTime, visitorName } from "./format.js";
 import { messageElement } from "./messages.js";
 

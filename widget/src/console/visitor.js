@@ -1,5 +1,5 @@
 // The visitor details panel: who the visitor is, where they are on the site, and their history.
-import { h, replace } from "./dom.js";
+import { h, replace } from "../lib/dom.js";
 import { formatDateTime, localTimeIn, summariseUserAgent, visitorName } from "./format.js";
 
 /** The right-hand panel; `show` re-renders it, the local time refreshes every minute. */
