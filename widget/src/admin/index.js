@@ -11,10 +11,12 @@ import { assistReportSection } from "./assistreport.js";
 const HEADING = "Sign in to Tandem admin";
 
 async function main() {
-  const root = document.getElementById("app");
+  const root = /** @type {HTMLElement} */ (document.getElementById("app"));
   let agent = await requireAgent(root, { heading: HEADING });
   for (;;) {
-    await new Promise((resolve) => renderAdmin(root, agent, resolve));
+    /** @type {Promise<void>} */
+    const signedOut = new Promise((resolve) => renderAdmin(root, agent, resolve));
+    await signedOut;
     agent = await showSignIn(root, { heading: HEADING });
   }
 }
@@ -22,7 +24,7 @@ async function main() {
 /**
  * Render the admin page, or "Admins only" for other agents.
  * @param {HTMLElement} root
- * @param {object} agent
+ * @param {import("../lib/types.js").Agent} agent
  * @param {() => void} onSignedOut
  */
 function renderAdmin(root, agent, onSignedOut) {

@@ -8,7 +8,7 @@ const BASE_TITLE = "Tandem console";
 const TRANSCRIPT_PREFIX = "/console/transcripts/";
 
 async function main() {
-  const root = document.getElementById("app");
+  const root = /** @type {HTMLElement} */ (document.getElementById("app"));
   const path = location.pathname;
   if (path.startsWith(TRANSCRIPT_PREFIX)) {
     const id = decodeURIComponent(path.slice(TRANSCRIPT_PREFIX.length).replace(/\/+$/, ""));

@@ -2,7 +2,10 @@
 // console both use it.
 
 /** @typedef {{code: string, message: string}} AckError */
-/** @typedef {{ok: boolean, error?: AckError, [key: string]: any}} Ack */
+/**
+ * An acknowledgement: `{ok: true, ...result}` or `{ok: false, error}` (docs/protocol.md).
+ * @typedef {{ok: true, [key: string]: any} | {ok: false, error: AckError, [key: string]: any}} Ack
+ */
 
 /**
  * Emit `event` with `data` and resolve with the server's acknowledgement. Never rejects: when no
@@ -29,7 +32,7 @@ export function request(socket, event, data, ms = 10000) {
 
 /**
  * A human-readable message for a failed acknowledgement.
- * @param {{error?: {code?: string, message?: string}}} ack
+ * @param {Ack} ack
  */
 export function ackError(ack) {
   const err = (ack && ack.error) || {};

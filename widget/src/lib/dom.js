@@ -14,7 +14,7 @@ const PROPS = { hidden: 1, disabled: 1, checked: 1, value: 1, selected: 1, requi
  * state `hidden`, `disabled`, `checked`, `value`, `selected`, `required` (set as properties).
  * @template {keyof HTMLElementTagNameMap} K
  * @param {K} tag
- * @param {Object<string, any>} [props]
+ * @param {Record<string, any>} [props]
  * @param {...Child} children
  * @returns {HTMLElementTagNameMap[K]}
  * @example h("button", {type: "button", "data-tandem": "send", onclick: send}, "Send")

@@ -14,7 +14,7 @@ import { listen } from "./connection.js";
  * step.
  * @param {ShadowRoot} shadow
  * @param {{origin: string, prefix: string}} server where widget.js came from: origin and path prefix
- * @returns {{open: function(): void, close: function(): void}} for the host page
+ * @returns {{open: () => void, close: () => void}} for the host page
  */
 export function startWidget(shadow, server) {
   const v = buildView(shadow);
@@ -25,7 +25,10 @@ export function startWidget(shadow, server) {
   return { open: () => openPanel(w), close: () => closePanel(w) };
 }
 
-/** Open the chat panel (window.Tandem.open). */
+/**
+ * Open the chat panel (window.Tandem.open).
+ * @param {WidgetState} w
+ */
 function openPanel(w) {
   const v = w.v;
   w.isOpen = true;
@@ -45,7 +48,10 @@ function openPanel(w) {
   if (first) first.focus();
 }
 
-/** Close the chat panel (window.Tandem.close). */
+/**
+ * Close the chat panel (window.Tandem.close).
+ * @param {WidgetState} w
+ */
 function closePanel(w) {
   const v = w.v;
   w.isOpen = false;
@@ -57,7 +63,10 @@ function closePanel(w) {
   if (w.shadow.activeElement) v.launcher.focus();
 }
 
-/** The visitor's clicks and keys. */
+/**
+ * The visitor's clicks and keys.
+ * @param {WidgetState} w
+ */
 function bindDom(w) {
   const v = w.v;
   const sendNow = () => send(w);

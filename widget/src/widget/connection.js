@@ -7,7 +7,20 @@ import { adopt, ingest, requestSync, reset, setConv } from "./sync.js";
 import { decideOffline } from "./forms.js";
 import { pump } from "./outbox.js";
 
-/** A `session` event: the server's view of this visitor, on every (re)connect. */
+/** @typedef {import("./state.js").WidgetState} WidgetState */
+
+/**
+ * @typedef {object} Session the server's `session` event on the /visitor namespace
+ * @property {string} token
+ * @property {import("./state.js").Conversation | null} conversation
+ * @property {import("./state.js").Settings} settings
+ */
+
+/**
+ * A `session` event: the server's view of this visitor, on every (re)connect.
+ * @param {WidgetState} w
+ * @param {Session} s
+ */
 function onSession(w, s) {
   saveToken(s.token);
   applySettings(w, s.settings);
@@ -19,7 +32,7 @@ function onSession(w, s) {
     w.socket.emit("page.view", page());
   } else if (live(w)) {
     // The chat on screen ended while this tab was disconnected.
-    setConv(w, c && c.id === conv.id ? c : { ...conv, status: "closed", queue_position: null });
+    setConv(w, c && c.id === w.conv.id ? c : { ...w.conv, status: "closed", queue_position: null });
   }
   requestSync(w);
   if (w.isOpen) decideOffline(w);

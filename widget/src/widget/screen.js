@@ -1,12 +1,17 @@
 // What the widget shows, drawn from its state into the DOM built by view.js: the status line,
 // which form is visible, the brand colour, scrolling, the unread badge, the connection notice and
 // the agent's typing indicator.
-import { live, prechatMode } from "./state.js";
+import { PRECHAT_FIELDS, live, prechatMode } from "./state.js";
+
+/** @typedef {import("./state.js").WidgetState} WidgetState */
 
 // The agent's console repeats typing:true while they type; hide the indicator if it stops coming.
 const AGENT_TYPING_MS = 6000;
 
-/** The text colour readable on `color` (#rgb or #rrggbb); white for anything else. */
+/**
+ * The text colour readable on `color` (#rgb or #rrggbb); white for anything else.
+ * @param {string} color
+ */
 function textOn(color) {
   let hex = (/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color) || [])[1];
   if (!hex) return "#fff";
@@ -16,6 +21,9 @@ function textOn(color) {
   return luma > 0.65 ? "#111827" : "#fff";
 }
 
+/**
+ * @param {import("./state.js").Conversation | null} conv
+ */
 function statusText(conv) {
   if (!conv) return "";
   if (conv.status === "closed") return "This chat has ended";
@@ -23,7 +31,10 @@ function statusText(conv) {
   return conv.queue_position ? `You are number ${conv.queue_position} in line` : "Waiting for an agent…";
 }
 
-/** Show or hide the status line, the forms, the composer and the notices for the current state. */
+/**
+ * Show or hide the status line, the forms, the composer and the notices for the current state.
+ * @param {WidgetState} w
+ */
 export function render(w) {
   const v = w.v;
   const conv = w.conv;
@@ -39,7 +50,11 @@ export function render(w) {
   if (!live(w)) showTyping(w, null);
 }
 
-/** Merge `next` (if any) into the settings and show them: greeting, colour, pre-chat fields. */
+/**
+ * Merge `next` (if any) into the settings and show them: greeting, colour, pre-chat fields.
+ * @param {WidgetState} w
+ * @param {Partial<import("./state.js").Settings>} [next]
+ */
 export function applySettings(w, next) {
   const v = w.v;
   if (next) w.settings = { ...w.settings, ...next };
@@ -52,10 +67,10 @@ export function applySettings(w, next) {
     v.root.style.setProperty("--tt", textOn(color));
   }
   for (const form of [v.prechat, v.offline]) {
-    for (const name of ["name", "email"]) {
-      const input = form.elements.namedItem(name);
+    for (const name of PRECHAT_FIELDS) {
+      const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
       const mode = prechatMode(w, name);
-      input.parentNode.hidden = mode === "off";
+      /** @type {HTMLElement} */ (input.parentNode).hidden = mode === "off"; // its label
       input.required = mode === "required";
       input.placeholder = mode === "required" ? "Required" : "Optional";
     }
@@ -66,7 +81,10 @@ export function applySettings(w, next) {
 // Follow new messages only if the visitor is at the bottom (not reading back), and lay out
 // once per frame however many messages a sync brings.
 
-/** Track whether the visitor is at the bottom of the message list. */
+/**
+ * Track whether the visitor is at the bottom of the message list.
+ * @param {WidgetState} w
+ */
 export function watchScroll(w) {
   const scroll = w.v.scroll;
   scroll.addEventListener("scroll", () => {
@@ -74,7 +92,11 @@ export function watchScroll(w) {
   });
 }
 
-/** Scroll to the newest message on the next frame, if following (or `force`d). */
+/**
+ * Scroll to the newest message on the next frame, if following (or `force`d).
+ * @param {WidgetState} w
+ * @param {boolean} [force]
+ */
 export function scrollDown(w, force) {
   if (force) w.atBottom = true;
   if (w.scrollQueued || !w.atBottom) return;
@@ -85,25 +107,39 @@ export function scrollDown(w, force) {
   });
 }
 
-/** Show the unread count on the launcher, or hide it at 0. */
+/**
+ * Show the unread count on the launcher, or hide it at 0.
+ * @param {WidgetState} w
+ */
 export function showBadge(w) {
   w.v.unread.textContent = String(w.unread);
   w.v.unread.hidden = !w.unread;
 }
 
-/** Count an agent's message that arrived while the panel was closed. */
+/**
+ * Count an agent's message that arrived while the panel was closed.
+ * @param {WidgetState} w
+ */
 export function addUnread(w) {
   w.unread++;
   showBadge(w);
 }
 
-/** Show `text` as the connection notice, or hide it when empty. */
+/**
+ * Show `text` as the connection notice, or hide it when empty.
+ * @param {WidgetState} w
+ * @param {string} text
+ */
 export function setConnection(w, text) {
   w.v.conn.textContent = text || "";
   w.v.conn.hidden = !text;
 }
 
-/** Show that agent `name` is typing, or hide the indicator (`name` null). */
+/**
+ * Show that agent `name` is typing, or hide the indicator (`name` null).
+ * @param {WidgetState} w
+ * @param {string | null} name
+ */
 export function showTyping(w, name) {
   const v = w.v;
   clearTimeout(w.agentTypingTimer);

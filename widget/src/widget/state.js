@@ -12,6 +12,8 @@
 import { Stream } from "../lib/text.js";
 
 /** @typedef {"off" | "optional" | "required"} PrechatMode */
+/** The pre-chat fields the settings can ask for. */
+export const PRECHAT_FIELDS = /** @type {const} */ (["name", "email"]);
 /**
  * @typedef {object} Settings the widget settings the server sends (docs/protocol.md)
  * @property {string} greeting
@@ -39,7 +41,7 @@ export class WidgetState {
   /**
    * @param {ShadowRoot} shadow
    * @param {{origin: string, prefix: string}} server where widget.js came from
-   * @param {object} v the elements built by view.js
+   * @param {import("./view.js").View} v the elements built by view.js
    * @param {import("socket.io-client").Socket} socket from socket.js
    */
   constructor(shadow, server, v, socket) {
@@ -80,6 +82,7 @@ export class WidgetState {
 /**
  * Is there a conversation on screen that has not ended?
  * @param {WidgetState} w
+ * @returns {w is WidgetState & {conv: Conversation}}
  */
 export function live(w) {
   return !!w.conv && w.conv.status !== "closed";

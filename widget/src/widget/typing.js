@@ -2,10 +2,15 @@
 // text is typed. The agent's typing is shown by screen.js.
 import { live } from "./state.js";
 
+/** @typedef {import("./state.js").WidgetState} WidgetState */
+
 const TYPING_EVERY_MS = 2000;
 const TYPING_IDLE_MS = 3000;
 
-/** The visitor typed in the composer: tell the agent (at most every 2 s) and grow the box. */
+/**
+ * The visitor typed in the composer: tell the agent (at most every 2 s) and grow the box.
+ * @param {WidgetState} w
+ */
 export function typed(w) {
   grow(w);
   if (!live(w)) return;
@@ -19,7 +24,10 @@ export function typed(w) {
   w.idleTimer = setTimeout(() => stopTyping(w), TYPING_IDLE_MS);
 }
 
-/** Tell the agent the visitor stopped typing, if they were told it started. */
+/**
+ * Tell the agent the visitor stopped typing, if they were told it started.
+ * @param {WidgetState} w
+ */
 export function stopTyping(w) {
   clearTimeout(w.idleTimer);
   if (!w.typingSentAt) return;
@@ -27,7 +35,10 @@ export function stopTyping(w) {
   if (w.conv) w.socket.volatile.emit("typing", { typing: false });
 }
 
-/** Fit the composer's height to its text (up to 120px). */
+/**
+ * Fit the composer's height to its text (up to 120px).
+ * @param {WidgetState} w
+ */
 export function grow(w) {
   const composer = w.v.composer;
   composer.style.height = "auto";
