@@ -7,7 +7,7 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 WIDGET_SOURCES := $(shell find widget/src -name '*.js' 2>/dev/null) widget/build.mjs
 PY_DIRS := common server assist tests $(wildcard bench)
 
-.PHONY: install widget run test lint format bench clean
+.PHONY: install widget run test lint lint-js format bench clean
 
 install: $(STAMP) widget
 
@@ -34,7 +34,12 @@ run: install
 	$(BIN)/tandem kb load assist/demo_kb   # the demo shop's help articles; unchanged ones are skipped
 	$(BIN)/tandem serve
 
-lint: $(STAMP)
+# The browser code: TypeScript's checker over the JSDoc types, then ESLint (which fails on an
+# import cycle).
+lint-js: widget/node_modules/.package-lock.json
+	cd widget && npm run --silent typecheck && npm run --silent lint
+
+lint: $(STAMP) lint-js
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy

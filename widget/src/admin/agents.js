@@ -1,13 +1,17 @@
 // Admin: the agents table (role, capacity, disable/enable) and the add-agent form.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { errorSlot, field, guarded, select } from "./forms.js";
 
+/** @typedef {import("../lib/types.js").Agent} Agent */
+/** @typedef {Agent & {disabled?: boolean}} AdminAgent an agent as the admin API lists it */
+
+/** @type {Array<[string, string]>} */
 const ROLES = [["agent", "Agent"], ["admin", "Admin"]];
 
 /**
  * The Agents section.
- * @param {object} me the signed-in admin
+ * @param {Agent} me the signed-in admin
  * @returns {HTMLElement}
  */
 export function agentsSection(me) {
@@ -20,7 +24,7 @@ export function agentsSection(me) {
   async function reload() {
     await guarded(loadError, null, async () => {
       const data = await api("GET", "/api/admin/agents");
-      replace(tbody, (data.agents || []).map((a) => agentRow(a, me, reload)));
+      replace(tbody, (data.agents || []).map((/** @type {AdminAgent} */ a) => agentRow(a, me, reload)));
     });
   }
 
@@ -34,6 +38,11 @@ export function agentsSection(me) {
   return section;
 }
 
+/**
+ * @param {AdminAgent} agent
+ * @param {Agent} me
+ * @param {() => Promise<void>} reload
+ */
 function agentRow(agent, me, reload) {
   const error = errorSlot("row-error");
   const role = select("role", ROLES, agent.role);
@@ -45,6 +54,7 @@ function agentRow(agent, me, reload) {
   const toggle = h("button", { type: "button", class: agent.disabled ? "btn btn-small" : "btn btn-small btn-danger",
     text: agent.disabled ? "Enable" : "Disable", "data-testid": "agent-toggle-disabled" });
 
+  /** @type {(body: object, button: HTMLButtonElement | null) => Promise<boolean>} */
   const patch = (body, button) => guarded(error, button, async () => {
     await api("PATCH", `/api/admin/agents/${encodeURIComponent(agent.id)}`, body);
     await reload();
@@ -75,6 +85,9 @@ function agentRow(agent, me, reload) {
     h("td", {}, h("div", { class: "inline" }, toggle), error));
 }
 
+/**
+ * @param {() => Promise<void>} reload
+ */
 function addAgentForm(reload) {
   const error = errorSlot();
   const email = h("input", { type: "email", name: "email", required: true, autocomplete: "off" });
@@ -89,6 +102,7 @@ function addAgentForm(reload) {
     h("div", { class: "form-actions" }, submit, error));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    /** @type {{email: string, name: string, password: string, role: string, capacity?: number}} */
     const body = { email: email.value.trim(), name: name.value.trim(), password: password.value, role: role.value };
     if (capacity.value !== "") body.capacity = Number(capacity.value);
     const ok = await guarded(error, submit, () => api("POST", "/api/admin/agents", body));

@@ -1,7 +1,7 @@
 // Admin: the assist report — how often agents use the suggestions, the articles used most, and the
 // visitor messages nothing in the knowledge base answered (the gaps to write articles for).
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { assistUnavailable, errorSlot, guarded, unavailableNotice } from "./forms.js";
 
 /**
@@ -41,7 +41,9 @@ export function assistReportSection() {
 async function articleTitles() {
   try {
     const data = await api("GET", "/api/admin/kb");
-    return new Map(((data && data.articles) || []).map((a) => [a.id, a.title]));
+    /** @type {Array<{id: string, title: string}>} */
+    const articles = (data && data.articles) || [];
+    return new Map(articles.map((a) => [a.id, a.title]));
   } catch (e) {
     return new Map();
   }
@@ -57,6 +59,9 @@ function percent(fraction) {
   return `${Math.round(n * 1000) / 10}%`;
 }
 
+/**
+ * @param {Record<string, any>} r the report (GET /api/admin/assist/report)
+ */
 function stats(r) {
   const shown = Number(r.shown) || 0;
   return h("div", { class: "stats" },
@@ -67,6 +72,12 @@ function stats(r) {
     stat("Not helpful", percent(r.dismiss_rate), `${r.dismissed ?? 0} of ${shown}`, "assist-report-dismiss-rate"));
 }
 
+/**
+ * @param {string} label
+ * @param {string} value
+ * @param {string | null} detail
+ * @param {string} testid
+ */
 function stat(label, value, detail, testid) {
   return h("div", { class: "stat" },
     h("div", { class: "stat-label", text: label }),
@@ -74,6 +85,10 @@ function stat(label, value, detail, testid) {
     detail ? h("div", { class: "hint", text: detail }) : null);
 }
 
+/**
+ * @param {Array<{article_id: string, uses: number}>} top
+ * @param {Map<string, string>} titles
+ */
 function topArticles(top, titles) {
   const title = h("h3", { text: "Most used articles" });
   if (!top.length) return [title, h("p", { class: "muted", "data-testid": "assist-top-articles", text: "None yet." })];
@@ -85,6 +100,9 @@ function topArticles(top, titles) {
       h("td", { text: String(a.uses) }))))))];
 }
 
+/**
+ * @param {string[]} messages visitor messages no article answered
+ */
 function gaps(messages) {
   return [
     h("h3", { text: "Gaps" }),

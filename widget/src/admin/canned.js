@@ -1,7 +1,9 @@
 // Admin: canned responses — list, add, edit in place, delete.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { errorSlot, field, guarded } from "./forms.js";
+
+/** @typedef {{id: string, shortcut: string, text: string}} Canned */
 
 /**
  * The Canned responses section.
@@ -19,7 +21,7 @@ export function cannedSection() {
       const data = await api("GET", "/api/admin/canned");
       const items = (data && data.canned) || [];
       replace(tbody, items.length
-        ? items.map((c) => cannedRow(c, reload))
+        ? items.map((/** @type {Canned} */ c) => cannedRow(c, reload))
         : h("tr", {}, h("td", { colspan: "3", class: "muted", text: "No canned responses yet." })));
     });
   }
@@ -35,6 +37,10 @@ export function cannedSection() {
   return section;
 }
 
+/**
+ * @param {Canned} item
+ * @param {() => Promise<void>} reload
+ */
 function cannedRow(item, reload) {
   const error = errorSlot("row-error");
   const row = h("tr", { "data-testid": "canned-row", "data-canned-id": item.id });
@@ -69,6 +75,9 @@ function cannedRow(item, reload) {
   return row;
 }
 
+/**
+ * @param {() => Promise<void>} reload
+ */
 function addCannedForm(reload) {
   const error = errorSlot();
   const shortcut = h("input", { type: "text", name: "shortcut", required: true, placeholder: "hello", autocomplete: "off" });

@@ -1,5 +1,5 @@
 // Small helpers shared by the admin sections: labelled fields and per-form error/success slots.
-import { h, showError } from "../console/dom.js";
+import { h, showError } from "../lib/dom.js";
 
 let fieldIds = 0;
 
@@ -62,19 +62,21 @@ const ASSIST_UNAVAILABLE = "The assist is starting or turned off";
 
 /**
  * Is `error` the assist's "starting or turned off" answer (503 assist_unavailable)?
- * @param {{status?: number, code?: string}} error an ApiError
+ * @param {unknown} error an ApiError, or whatever else was thrown
  */
 export function assistUnavailable(error) {
-  return !!error && (error.code === "assist_unavailable" || error.status === 503);
+  const e = /** @type {{status?: number, code?: string} | null | undefined} */ (error);
+  return !!e && (e.code === "assist_unavailable" || e.status === 503);
 }
 
 /**
  * What to tell the admin about a failed API call.
- * @param {{message?: string}} error an ApiError
+ * @param {unknown} error an ApiError, or whatever else was thrown
  */
 export function errorText(error) {
   if (assistUnavailable(error)) return `${ASSIST_UNAVAILABLE}. Try again in a moment.`;
-  return (error && error.message) || "Request failed";
+  const e = /** @type {{message?: string} | null | undefined} */ (error);
+  return (e && e.message) || "Request failed";
 }
 
 /**

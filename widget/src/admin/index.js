@@ -1,7 +1,7 @@
 // Entry point of admin.html: agents, widget settings, canned responses, the assist's knowledge base
 // and its report, for admins only.
-import { h, replace } from "../console/dom.js";
-import { requireAgent, showSignIn, signOut } from "../console/auth.js";
+import { h, replace } from "../lib/dom.js";
+import { requireAgent, showSignIn, signOut } from "../lib/auth.js";
 import { agentsSection } from "./agents.js";
 import { settingsSection } from "./settings.js";
 import { cannedSection } from "./canned.js";
@@ -11,10 +11,12 @@ import { assistReportSection } from "./assistreport.js";
 const HEADING = "Sign in to Tandem admin";
 
 async function main() {
-  const root = document.getElementById("app");
+  const root = /** @type {HTMLElement} */ (document.getElementById("app"));
   let agent = await requireAgent(root, { heading: HEADING });
   for (;;) {
-    await new Promise((resolve) => renderAdmin(root, agent, resolve));
+    /** @type {Promise<void>} */
+    const signedOut = new Promise((resolve) => renderAdmin(root, agent, resolve));
+    await signedOut;
     agent = await showSignIn(root, { heading: HEADING });
   }
 }
@@ -22,7 +24,7 @@ async function main() {
 /**
  * Render the admin page, or "Admins only" for other agents.
  * @param {HTMLElement} root
- * @param {object} agent
+ * @param {import("../lib/types.js").Agent} agent
  * @param {() => void} onSignedOut
  */
 function renderAdmin(root, agent, onSignedOut) {

@@ -1,10 +1,20 @@
 // Admin: the knowledge base the assist suggests from — upload, the article list with preview and
 // delete, and a search that shows what agents would be offered. All article text is shown as text.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
-import { renderMarked, sourceLink } from "../console/passage.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
+import { renderMarked, sourceLink } from "../lib/passage.js";
 import { assistUnavailable, errorSlot, guarded, unavailableNotice } from "./forms.js";
 import { uploadForm } from "./kbupload.js";
+
+/**
+ * @typedef {object} Article a knowledge-base article as the admin API lists it
+ * @property {string} id
+ * @property {string} [title]
+ * @property {string} [source]
+ * @property {number} [passages]
+ * @property {number} [updated_at] UNIX seconds
+ */
+/** @typedef {{reload: () => Promise<void>, preview: HTMLElement}} Kb the section, as its rows need it */
 
 /**
  * The Knowledge base section.
@@ -15,13 +25,14 @@ export function knowledgeBaseSection() {
   const total = h("span", { class: "count", "data-testid": "kb-count" });
   const loadError = errorSlot("kb-error");
   const preview = h("div", { class: "kb-preview", "data-testid": "kb-preview", hidden: true });
-  const kb = { reload: null, preview };
+  /** @type {Kb} */
+  const kb = { reload, preview };
   const notice = unavailableNotice(() => kb.reload());
   const table = h("table", { class: "table", "data-testid": "kb-table" },
     h("thead", {}, h("tr", {}, ["ID", "Title", "Passages", "Updated", ""].map((t) => h("th", { text: t })))),
     tbody);
 
-  kb.reload = async () => {
+  async function reload() {
     notice.show(false);
     await guarded(loadError, null, async () => {
       try {
@@ -29,7 +40,7 @@ export function knowledgeBaseSection() {
         const articles = (data && data.articles) || [];
         total.textContent = String(articles.length);
         replace(tbody, articles.length
-          ? articles.map((a) => articleRow(a, kb))
+          ? articles.map((/** @type {Article} */ a) => articleRow(a, kb))
           : h("tr", {}, h("td", { colspan: "5", class: "muted", text: "No articles yet: upload some above." })));
       } catch (e) {
         if (!assistUnavailable(e)) throw e;
@@ -38,7 +49,7 @@ export function knowledgeBaseSection() {
         replace(tbody, h("tr", {}, h("td", { colspan: "5", class: "muted", text: "—" })));
       }
     });
-  };
+  }
 
   const section = h("section", { class: "card", id: "kb" },
     h("h2", { text: "Knowledge base" }),
@@ -56,6 +67,10 @@ export function knowledgeBaseSection() {
   return section;
 }
 
+/**
+ * @param {Article} article
+ * @param {Kb} kb
+ */
 function articleRow(article, kb) {
   const error = errorSlot("row-error");
   const path = `/api/admin/kb/${encodeURIComponent(article.id)}`;
@@ -78,12 +93,20 @@ function articleRow(article, kb) {
 }
 
 // `updated_at` is UNIX seconds.
+/**
+ * @param {number | undefined} seconds
+ */
 function formatUpdated(seconds) {
   const d = new Date(Number(seconds) * 1000);
-  if (!seconds || isNaN(d)) return "";
+  if (!seconds || isNaN(d.getTime())) return "";
   return d.toLocaleString([], { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {string} id
+ * @param {HTMLElement} error
+ */
 async function showPreview(el, id, error) {
   await guarded(error, null, async () => {
     const { article } = await api("GET", `/api/admin/kb/${encodeURIComponent(id)}`);
@@ -103,6 +126,9 @@ async function showPreview(el, id, error) {
   });
 }
 
+/**
+ * @param {HTMLElement} el
+ */
 function hidePreview(el) {
   el.hidden = true;
   delete el.dataset.articleId;
@@ -130,6 +156,9 @@ function searchForm() {
   return form;
 }
 
+/**
+ * @param {import("../lib/types.js").Suggestion} s
+ */
 function resultItem(s) {
   return h("article", { class: "kb-result", "data-testid": "kb-result", "data-article-id": s.article_id },
     h("div", { class: "kb-result-head" },

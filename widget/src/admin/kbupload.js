@@ -1,6 +1,6 @@
 // Admin: uploading help articles to the knowledge base, and the report of what the upload did.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { errorSlot, guarded } from "./forms.js";
 
 // What the server can read (see docs/assist.md); others are reported as failed, not refused here.
@@ -72,12 +72,21 @@ export function showReport(el, report) {
   el.hidden = false;
 }
 
+/**
+ * @param {string} label
+ * @param {unknown} ids a list of ids, or a count
+ * @param {string} testid
+ */
 function count(label, ids, testid) {
   const n = Array.isArray(ids) ? ids.length : Number(ids) || 0;
   return h("span", { class: "kb-count", "data-testid": testid }, h("strong", { text: String(n) }), ` ${label.toLowerCase()}`);
 }
 
 // The ids of the articles added or updated, so the admin can find them in the list.
+/**
+ * @param {string} label
+ * @param {unknown} ids
+ */
 function idLine(label, ids) {
   if (!Array.isArray(ids) || !ids.length) return null;
   const shown = ids.slice(0, MAX_IDS_SHOWN).join(", ");

@@ -1,8 +1,9 @@
 // Admin: widget settings (greeting, colour, pre-chat fields, allowed origins) and the embed snippet.
-import { api } from "../console/api.js";
-import { h, replace } from "../console/dom.js";
+import { api } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
 import { errorSlot, field, guarded, select } from "./forms.js";
 
+/** @type {Array<[string, string]>} */
 const PRECHAT = [["off", "Off"], ["optional", "Optional"], ["required", "Required"]];
 
 /**
@@ -21,6 +22,9 @@ export function settingsSection() {
   return section;
 }
 
+/**
+ * @param {{greeting?: string, color?: string, prechat?: {name?: string, email?: string}, allowed_origins?: string[] | string}} settings
+ */
 function settingsForm(settings) {
   const prechat = settings.prechat || {};
   const greeting = h("textarea", { name: "greeting", rows: "2", maxlength: "500", value: settings.greeting || "" });
@@ -63,11 +67,17 @@ function settingsForm(settings) {
 }
 
 // The server may hand the origins back as a list or as one comma-separated string.
+/**
+ * @param {unknown} value
+ */
 function originsToText(value) {
   if (Array.isArray(value)) return value.join("\n");
   return String(value || "").split(/[\s,]+/).filter(Boolean).join("\n");
 }
 
+/**
+ * @param {string | undefined} value
+ */
 function validColor(value) {
   return /^#[0-9a-f]{6}$/i.test(value || "") ? value : "#2563eb";
 }
@@ -83,7 +93,7 @@ function embedSnippet() {
       setTimeout(() => { copied.hidden = true; }, 2000);
     } catch (e) {
       // Clipboard blocked (e.g. not a secure context): select the text so Ctrl+C works.
-      getSelection().selectAllChildren(code);
+      /** @type {Selection} */ (getSelection()).selectAllChildren(code);
     }
   } });
   return h("div", { class: "embed" },

@@ -1,12 +1,13 @@
 // What the agent does: open a conversation, take one from the queue, transfer or close it, and
 // set their status. Each asks the server and shows its refusal where the agent acted.
-import { replace } from "./dom.js";
+import { replace } from "../lib/dom.js";
 import { visitorName } from "./format.js";
-import { request, ackError } from "./socket.js";
+import { ackError, request } from "../lib/ack.js";
 
 /**
  * The agent's actions.
  * Mixed into ConsoleApp's prototype by app.js: `this` is the console app.
+ * @satisfies {ThisType<import("./types.js").App>}
  */
 export const actionMethods = {
   /** @param {string} id */
@@ -49,6 +50,10 @@ export const actionMethods = {
     if (!conv || conv.status === "closed") this.state.forget(id);
   },
 
+  /**
+   * Show the visitor's details: the ones held at once, then the server's.
+   * @param {string} id
+   */
   async loadVisitor(id) {
     this.details.hidden = false;
     const cached = this.state.visitors.get(id);
@@ -64,12 +69,17 @@ export const actionMethods = {
     }
   },
 
+  /**
+   * Take a conversation from the queue and open it.
+   * @param {string} id
+   * @param {HTMLButtonElement} button
+   */
   async take(id, button) {
     button.disabled = true;
     const ack = await request(this.socket, "conversation.take", { conversation_id: id });
     if (!ack.ok) {
       button.disabled = false;
-      const slot = button.parentElement && button.parentElement.querySelector(".take-error");
+      const slot = button.parentElement && /** @type {HTMLElement | null} */ (button.parentElement.querySelector(".take-error"));
       if (slot) {
         slot.textContent = ackError(ack);
         slot.hidden = false;
@@ -96,9 +106,15 @@ export const actionMethods = {
     this.onConversationUpdated({ conversation: ack.conversation });
   },
 
+  /**
+   * Transfer the open conversation to another agent, with an optional note.
+   * @param {string} agentId
+   * @param {string} note
+   */
   async transfer(agentId, note) {
     const id = this.state.openId;
     if (!id) return;
+    /** @type {{conversation_id: string, agent_id: string, note?: string}} */
     const payload = { conversation_id: id, agent_id: agentId };
     if (note) payload.note = note;
     // Read the name now: `conversation.removed` may arrive before the acknowledgement.
@@ -116,6 +132,10 @@ export const actionMethods = {
     this.renderLists();
   },
 
+  /**
+   * Set the agent's status (online, away, offline); shown again as the server has it.
+   * @param {import("../lib/types.js").Agent["status"]} status
+   */
   async setStatus(status) {
     const previous = this.state.me.status;
     const ack = await request(this.socket, "status.set", { status });

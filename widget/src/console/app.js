@@ -5,7 +5,7 @@
 //   delivery.js  messages in (live, replayed, acknowledged; sync) and out (send, resend)
 //   actions.js   what the agent does: open, take, transfer, close, set status
 //   assisting.js the agent assist: suggestions, Insert / Not helpful, search, feedback
-import { signOut } from "./auth.js";
+import { signOut } from "../lib/auth.js";
 import { ConsoleState } from "./state.js";
 import { layoutMethods } from "./layout.js";
 import { eventMethods } from "./events.js";
@@ -15,34 +15,47 @@ import { assistMethods } from "./assisting.js";
 
 const QUEUE_REFRESH_MS = 15000; // waiting times in the queue tick
 
+/** @typedef {import("./types.js").App} App */
+/** @typedef {{flasher: import("./title.js").TitleFlasher, onSignedOut: (notice?: string) => void}} Options */
+
 /**
  * Start the console for a signed-in agent.
  * @param {HTMLElement} root
- * @param {object} agent the agent from /api/me or /api/login
- * @param {{flasher: import("./title.js").TitleFlasher, onSignedOut: () => void}} opts
- * @returns {ConsoleApp}
+ * @param {import("../lib/types.js").Agent} agent the agent from /api/me or /api/login
+ * @param {Options} opts
+ * @returns {App}
  */
 export function startConsole(root, agent, opts) {
-  const app = new ConsoleApp(root, agent, opts);
+  // The methods are mixed into the prototype below, which the type checker cannot follow.
+  const app = /** @type {App} */ (new ConsoleApp(root, agent, opts));
   app.start();
   return app;
 }
 
-class ConsoleApp {
+export class ConsoleApp {
+  /**
+   * @param {HTMLElement} root
+   * @param {import("../lib/types.js").Agent} agent
+   * @param {Options} opts
+   */
   constructor(root, agent, { flasher, onSignedOut }) {
     this.root = root;
     this.flasher = flasher;
     this.onSignedOut = onSignedOut;
-    this.state = new ConsoleState(safeStorage());
-    this.state.me = agent;
+    this.state = new ConsoleState(safeStorage(), agent);
+    /** @type {Map<string, string>} unsent composer text, by conversation id */
     this.drafts = new Map();
+    /** @type {Map<string, {promise: Promise<void>, again: boolean}>} */
     this.syncs = new Map();
+    /** @type {Map<string, ReturnType<typeof setTimeout>>} */
     this.typingTimers = new Map();
+    /** @type {Array<ReturnType<typeof setInterval>>} */
     this.timers = [];
     this.sessions = 0;
-    this.onVisibility = () => this.markOpenSeen();
+    this.onVisibility = () => /** @type {App} */ (/** @type {unknown} */ (this)).markOpenSeen();
   }
 
+  /** @this {App} */
   start() {
     this.buildLayout();
     this.loadCanned();
@@ -52,13 +65,17 @@ class ConsoleApp {
     window.addEventListener("focus", this.onVisibility);
   }
 
+  /** @this {App} */
   async signOut() {
     this.shutdown();
     await signOut();
     this.onSignedOut();
   }
 
-  /** Disconnect and stop every timer and listener, before the page shows the sign-in form. */
+  /**
+   * Disconnect and stop every timer and listener, before the page shows the sign-in form.
+   * @this {App}
+   */
   shutdown() {
     if (this.state.openId) this.view.composer.stopTyping();
     if (this.socket) {

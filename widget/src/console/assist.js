@@ -1,13 +1,15 @@
 // The assist panel of the open conversation: suggested articles for the visitor's latest message
 // (title, passage with the answering sentences marked, source link, Insert and Not helpful) and a
 // search box over the knowledge base. It only shows things: the console app decides what they do.
-import { h, replace } from "./dom.js";
-import { renderMarked, sourceLink } from "./passage.js";
+import { h, replace } from "../lib/dom.js";
+import { renderMarked, sourceLink } from "../lib/passage.js";
+
+/** @typedef {import("../lib/types.js").Suggestion} Suggestion */
 
 /** The assist panel, at the top of the right-hand column. */
 export class AssistPanel {
   /**
-   * @param {{onInsert: (s: object) => void, onDismiss: (s: object) => void,
+   * @param {{onInsert: (s: Suggestion) => void, onDismiss: (s: Suggestion) => void,
    *          onSearch: (query: string) => void}} handlers
    */
   constructor(handlers) {
@@ -15,17 +17,15 @@ export class AssistPanel {
     this.enabled = true;
     this.mode = "suggestions"; // or "search"
     this.query = "";
-    this.current = null; // the suggestions on show: {suggestions, dismissed} or null
-    this.insertedId = null; // the article whose draft is in the composer
-    this.build();
-  }
-
-  build() {
+    /** @type {{suggestions: Suggestion[], dismissed: Set<string>} | null} the suggestions on show */
+    this.current = null;
+    /** @type {string | null} the article whose draft is in the composer */
+    this.insertedId = null;
     this.input = h("input", { type: "search", class: "assist-search-input", "data-testid": "assist-search",
       placeholder: "Search the knowledge base", "aria-label": "Search the knowledge base", maxlength: "1000" });
     this.searchButton = h("button", { type: "submit", class: "btn btn-small", "data-testid": "assist-search-button",
       text: "Search" });
-    const form = h("form", { class: "assist-search", role: "search", onsubmit: (e) => this.onSubmit(e) },
+    const form = h("form", { class: "assist-search", role: "search", onsubmit: (/** @type {SubmitEvent} */ e) => this.onSubmit(e) },
       this.input, this.searchButton);
     this.heading = h("h2", { class: "assist-heading", text: "Suggested answers" });
     this.back = h("button", { type: "button", class: "btn btn-ghost btn-small", "data-testid": "assist-search-clear",
@@ -49,7 +49,7 @@ export class AssistPanel {
 
   /**
    * Show the latest suggestions of the open conversation (kept, not shown, while searching).
-   * @param {{suggestions: object[], dismissed: Set<string>}|null|undefined} current
+   * @param {{suggestions: Suggestion[], dismissed: Set<string>}|null|undefined} current
    */
   showSuggestions(current) {
     this.current = current || null;
@@ -77,7 +77,7 @@ export class AssistPanel {
   /**
    * Show search results (ignored if the agent has searched again or gone back since).
    * @param {string} query
-   * @param {object[]} results Suggestion objects
+   * @param {Suggestion[]} results
    */
   showResults(query, results) {
     if (this.mode !== "search" || query !== this.query) return;
@@ -101,15 +101,20 @@ export class AssistPanel {
   /** Insert and Not helpful only work while the agent may write in this conversation. @param {boolean} enabled */
   setEnabled(enabled) {
     this.enabled = enabled;
-    for (const b of this.list.querySelectorAll("[data-testid=assist-insert], [data-testid=assist-dismiss]")) {
+    const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (
+      this.list.querySelectorAll("[data-testid=assist-insert], [data-testid=assist-dismiss]"));
+    for (const b of buttons) {
       b.disabled = !enabled;
     }
   }
 
-  /** Mark suggestion `articleId` as inserted (the button says so until the panel is redrawn). */
+  /**
+   * Mark suggestion `articleId` as inserted (the button says so until the panel is redrawn).
+   * @param {string | null} articleId
+   */
   markInserted(articleId) {
     this.insertedId = articleId || null;
-    for (const card of this.list.querySelectorAll("[data-testid=assist-suggestion]")) {
+    for (const card of /** @type {NodeListOf<HTMLElement>} */ (this.list.querySelectorAll("[data-testid=assist-suggestion]"))) {
       const inserted = card.dataset.articleId === articleId;
       card.classList.toggle("assist-card--inserted", inserted);
       const button = card.querySelector("[data-testid=assist-insert]");
@@ -125,6 +130,10 @@ export class AssistPanel {
     this.showSuggestions(current);
   }
 
+  /**
+   * Search, or go back to the suggestions when the box is emptied.
+   * @param {SubmitEvent} e
+   */
   onSubmit(e) {
     e.preventDefault();
     const query = this.input.value.trim();
@@ -135,12 +144,21 @@ export class AssistPanel {
     this.handlers.onSearch(query);
   }
 
+  /**
+   * The heading, with "Back to suggestions" while searching.
+   * @param {string} text
+   * @param {boolean} searching
+   */
   setHeading(text, searching) {
     this.heading.textContent = text;
     this.back.hidden = !searching;
   }
 
-  /** One suggestion: title, marked passage, source link, Insert (and Not helpful for suggestions). */
+  /**
+   * One suggestion: title, marked passage, source link, Insert (and Not helpful for suggestions).
+   * @param {Suggestion} s
+   * @param {boolean} dismissable
+   */
   card(s, dismissable) {
     const passage = renderMarked(h("p", { class: "assist-passage", "data-testid": "assist-passage" }),
       s.passage, s.marks);
@@ -162,6 +180,10 @@ export class AssistPanel {
   }
 }
 
+/**
+ * @param {string} title
+ * @param {string} hint
+ */
 function emptyState(title, hint) {
   return h("div", { class: "assist-empty", "data-testid": "assist-empty" },
     h("p", { class: "assist-empty-title", text: title }),

@@ -1,14 +1,20 @@
 // The console's side of the agent assist: the latest suggestions of each conversation, Insert
 // (puts a draft in the composer — nothing is ever sent by itself), Not helpful, the agent's own
 // search, and feedback to the server so the assist learns.
-import { request, ackError } from "./socket.js";
+import { ackError, request } from "../lib/ack.js";
+
+/** @typedef {import("../lib/types.js").Suggestion} Suggestion */
 
 /**
  * Suggestions, search and feedback.
  * Mixed into ConsoleApp's prototype by app.js: `this` is the console app.
+ * @satisfies {ThisType<import("./types.js").App>}
  */
 export const assistMethods = {
-  /** `assist.suggestions`: keep the latest per conversation; redraw if it is the open one. */
+  /**
+   * `assist.suggestions`: keep the latest per conversation; redraw if it is the open one.
+   * @param {{conversation_id: string, for_seq: number, suggestions: Suggestion[]}} data
+   */
   onAssistSuggestions(data) {
     const id = data && data.conversation_id;
     if (!id || !Array.isArray(data.suggestions)) return;
@@ -25,7 +31,7 @@ export const assistMethods = {
     this.assistPanel.setEnabled(!this.view.composer.textarea.disabled);
   },
 
-  /** Insert: the draft goes into the composer for the agent to edit and send. @param {object} s */
+  /** Insert: the draft goes into the composer for the agent to edit and send. @param {Suggestion} s */
   insertSuggestion(s) {
     const id = this.state.openId;
     const composer = this.view.composer;
@@ -37,7 +43,7 @@ export const assistMethods = {
     this.assistFeedback(id, s.article_id, "inserted");
   },
 
-  /** Not helpful: hide the suggestion and tell the assist. @param {object} s */
+  /** Not helpful: hide the suggestion and tell the assist. @param {Suggestion} s */
   dismissSuggestion(s) {
     const id = this.state.openId;
     if (!id) return;
@@ -66,7 +72,12 @@ export const assistMethods = {
     this.assistPanel.markInserted(null);
   },
 
-  /** Fire and forget: feedback only teaches the assist; the agent's work never waits for it. */
+  /**
+   * Fire and forget: feedback only teaches the assist; the agent's work never waits for it.
+   * @param {string} conversationId
+   * @param {string} articleId
+   * @param {"inserted" | "dismissed"} action
+   */
   async assistFeedback(conversationId, articleId, action) {
     if (!this.socket || !this.socket.connected) return;
     const ack = await request(this.socket, "assist.feedback",

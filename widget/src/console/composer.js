@@ -1,6 +1,6 @@
 // The message composer: Enter sends, Shift+Enter adds a line, "/shortcut" offers canned responses,
 // a toggle turns the message into a private note, and typing is reported to the visitor (throttled).
-import { h } from "./dom.js";
+import { h } from "../lib/dom.js";
 
 const TYPING_THROTTLE_MS = 2000; // at most one typing:true per 2 s
 const TYPING_IDLE_MS = 3000; // typing:false after 3 s without a keystroke
@@ -21,18 +21,18 @@ export class Composer {
     this.handlers = handlers;
     this.typingActive = false;
     this.lastTypingSent = 0;
+    /** @type {ReturnType<typeof setTimeout> | null} */
     this.idleTimer = null;
+    /** @type {Array<{id: string, shortcut: string, text: string}>} canned responses offered */
     this.matches = [];
     this.active = 0;
-    this.build();
-  }
-
-  build() {
+    /** @type {{start: number, end: number, query: string} | null} the "/word" they are offered for */
+    this.token = null;
     this.textarea = h("textarea", {
       class: "composer-input", "data-testid": "composer", rows: "2", placeholder: PLACEHOLDER,
       "aria-label": "Message",
       oninput: () => this.onInput(),
-      onkeydown: (e) => this.onKeyDown(e),
+      onkeydown: (/** @type {KeyboardEvent} */ e) => this.onKeyDown(e),
       onclick: () => this.updateSuggestions(),
       onblur: () => setTimeout(() => this.closeSuggestions(), 150),
     });
@@ -103,6 +103,10 @@ export class Composer {
     this.focus();
   }
 
+  /**
+   * Enter sends; arrows, Enter, Tab and Escape work the suggestions while shown.
+   * @param {KeyboardEvent} e
+   */
   onKeyDown(e) {
     if (e.isComposing || e.keyCode === 229) return; // an IME is composing: Enter confirms it, not the message
     if (!this.suggestions.hidden && this.onSuggestionKey(e)) return;
@@ -145,13 +149,13 @@ export class Composer {
       this.typingActive = true;
       this.handlers.onTyping(true);
     }
-    clearTimeout(this.idleTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
   }
 
   /** Tell the visitor we stopped typing (if we said we were). */
   stopTyping() {
-    clearTimeout(this.idleTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     if (!this.typingActive) return;
     this.typingActive = false;
@@ -173,8 +177,9 @@ export class Composer {
   updateSuggestions() {
     const token = this.shortcutAtCaret();
     const canned = token ? this.handlers.getCanned() : [];
+    const query = token ? token.query : "";
     this.matches = canned
-      .filter((c) => normaliseShortcut(c.shortcut).startsWith(token.query))
+      .filter((c) => normaliseShortcut(c.shortcut).startsWith(query))
       .slice(0, MAX_SUGGESTIONS);
     this.token = token;
     this.active = 0;
@@ -188,7 +193,7 @@ export class Composer {
       "aria-selected": String(i === this.active),
       "data-testid": "canned-suggestion",
       // mousedown, not click: keep the textarea's focus and caret.
-      onmousedown: (e) => {
+      onmousedown: (/** @type {MouseEvent} */ e) => {
         e.preventDefault();
         this.pick(i);
       },
@@ -197,7 +202,10 @@ export class Composer {
     this.suggestions.hidden = this.matches.length === 0;
   }
 
-  /** Keyboard handling while suggestions are shown; true if the key was used. */
+  /**
+   * Keyboard handling while suggestions are shown; true if the key was used.
+   * @param {KeyboardEvent} e
+   */
   onSuggestionKey(e) {
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       const step = e.key === "ArrowDown" ? 1 : -1;
@@ -214,7 +222,10 @@ export class Composer {
     return true;
   }
 
-  /** Replace the "/shortcut" at the caret with canned response `i`, for the agent to edit. */
+  /**
+   * Replace the "/shortcut" at the caret with canned response `i`, for the agent to edit.
+   * @param {number} i
+   */
   pick(i) {
     const canned = this.matches[i];
     const token = this.token;
@@ -238,6 +249,7 @@ export class Composer {
 }
 
 // Shortcuts may be stored as "hello" or "/hello"; compare without the slash.
+/** @param {string} shortcut */
 function normaliseShortcut(shortcut) {
   return String(shortcut || "").replace(/^\//, "").toLowerCase();
 }

@@ -1,29 +1,32 @@
 // The open conversation: header with actions (transfer, close), the message stream, the visitor's
 // typing indicator and the composer.
-import { h, replace, showError } from "./dom.js";
+import { h, replace, showError } from "../lib/dom.js";
 import { visitorName } from "./format.js";
 import { Composer } from "./composer.js";
 import { messageElement, setMessageState } from "./messages.js";
 
 const STICK_TO_BOTTOM_PX = 80;
 
+/** @typedef {import("./state.js").Conversation} Conversation */
+/** @typedef {import("./state.js").Pending} Pending */
+/** @typedef {import("../lib/types.js").Message} Message */
+
 /** The centre column while a conversation is open. */
 export class ConversationView {
   /**
-   * @param {{onSend: Function, onTyping: Function, onClose: Function,
-   *          onTransfer: (agentId: string, note: string) => Promise<void>, getCanned: Function,
-   *          onComposerEmptied?: Function, onComposerEnabled?: Function}} handlers
+   * @param {{onSend: (text: string, isPrivate: boolean) => void, onTyping: (typing: boolean) => void,
+   *          onClose: () => void, onTransfer: (agentId: string, note: string) => Promise<void>,
+   *          getCanned: () => Array<{id: string, shortcut: string, text: string}>,
+   *          onComposerEmptied?: () => void, onComposerEnabled?: (enabled: boolean) => void}} handlers
    */
   constructor(handlers) {
     this.handlers = handlers;
+    /** @type {Conversation | null} */
     this.conversation = null;
+    /** @type {string | null} */
     this.meId = null;
     this.composer = new Composer({ onSend: handlers.onSend, onTyping: handlers.onTyping, getCanned: handlers.getCanned,
       onEmptied: handlers.onComposerEmptied, onEnabled: handlers.onComposerEnabled });
-    this.build();
-  }
-
-  build() {
     this.title = h("h2", { class: "conv-title" });
     this.status = h("span", { class: "badge" });
     this.transferSelect = h("select", { "data-testid": "transfer-select", "aria-label": "Transfer to" });
@@ -54,8 +57,8 @@ export class ConversationView {
 
   /**
    * Show conversation `conv` with its messages and our unacknowledged ones.
-   * @param {object} conv Conversation (agent view)
-   * @param {{meId: string, messages: object[], pending: object[], mine: boolean}} ctx
+   * @param {Conversation} conv
+   * @param {{meId: string, messages: Message[], pending: Pending[], mine: boolean}} ctx
    */
   open(conv, ctx) {
     this.meId = ctx.meId;
@@ -71,7 +74,7 @@ export class ConversationView {
 
   /**
    * Update the header and what the agent may do.
-   * @param {object} conv
+   * @param {Conversation} conv
    * @param {boolean} mine is it still assigned to this agent?
    */
   setConversation(conv, mine) {
@@ -90,7 +93,7 @@ export class ConversationView {
 
   /**
    * Offer these agents as transfer targets.
-   * @param {object[]} agents online agents other than me
+   * @param {import("../lib/types.js").Agent[]} agents online agents other than me
    */
   setTargets(agents) {
     const previous = this.transferSelect.value;
@@ -101,6 +104,10 @@ export class ConversationView {
     this.updateTransferControls(this.conversation && !this.closeButton.disabled);
   }
 
+  /**
+   * Transfer only when the conversation is ours and someone can take it.
+   * @param {boolean | null} active
+   */
   updateTransferControls(active) {
     const hasTargets = this.transferSelect.options.length > 1;
     this.transferSelect.disabled = !active || !hasTargets;
@@ -124,28 +131,35 @@ export class ConversationView {
 
   // --- messages ---
 
-  /** Insert a stored message at its place in seq order (and drop its pending copy). */
+  /**
+   * Insert a stored message at its place in seq order (and drop its pending copy).
+   * @param {Message} msg
+   */
   addMessage(msg) {
     const stick = this.nearBottom();
     if (msg.client_id) this.removePending(msg.client_id);
     const el = messageElement(msg, { meId: this.meId });
-    const after = [...this.list.children].find((c) => Number(c.dataset.seq) > msg.seq);
+    const after = [...this.list.children].find((c) => Number(c.getAttribute("data-seq")) > msg.seq);
     this.list.insertBefore(el, after || null);
     if (stick) this.scrollToBottom();
   }
 
-  /** @param {object} pending our message, not yet acknowledged */
+  /** @param {Pending} pending our message, not yet acknowledged */
   addPending(pending) {
     this.pendingList.append(messageElement(pending, { meId: this.meId, state: pending.state }));
     this.scrollToBottom();
   }
 
-  /** @param {string} clientId @param {string} state @param {string} [error] */
+  /** @param {string} clientId @param {Pending["state"]} state @param {string} [error] */
   setPendingState(clientId, state, error) {
-    const el = this.pendingList.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`);
+    const el = /** @type {HTMLElement | null} */ (this.pendingList.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`));
     if (el) setMessageState(el, state, error);
   }
 
+  /**
+   * Drop our unacknowledged copy of a message (stored, or given up).
+   * @param {string} clientId
+   */
   removePending(clientId) {
     const el = this.pendingList.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`);
     if (el) el.remove();

@@ -2,18 +2,22 @@
 // gaps or duplicates, syncing what was missed, unread tracking, and sending with resend until
 // acknowledged (same client_id, so the server stores each message once).
 import { uuid4 } from "../lib/text.js";
-import { request, ackError } from "./socket.js";
+import { ackError, request } from "../lib/ack.js";
 
 const RETRY_SEND_MS = 1500;
+
+/** @typedef {import("../lib/types.js").Message} Message */
+/** @typedef {import("./state.js").Pending} Pending */
 
 /**
  * Receiving, syncing and sending messages.
  * Mixed into ConsoleApp's prototype by app.js: `this` is the console app.
+ * @satisfies {ThisType<import("./types.js").App>}
  */
 export const deliveryMethods = {
   /**
    * Take in a message from a live event, a replay or an acknowledgement.
-   * @param {object} msg
+   * @param {Message} msg
    * @param {boolean} live from a `message` event (may flash the title)
    */
   addMessage(msg, live) {
@@ -46,6 +50,10 @@ export const deliveryMethods = {
     this.sidebar.renderConversations(this.state);
   },
 
+  /**
+   * Drop the pending copy of `msg`, now stored.
+   * @param {Message} msg
+   */
   resolvePending(msg) {
     if (!msg.client_id || !this.state.pending.has(msg.client_id)) return;
     this.state.pending.delete(msg.client_id);
@@ -72,7 +80,7 @@ export const deliveryMethods = {
       running.again = true;
       return running.promise;
     }
-    const job = { again: true };
+    const job = /** @type {{again: boolean, promise: Promise<void>}} */ ({ again: true });
     job.promise = (async () => {
       try {
         while (job.again) {
@@ -87,6 +95,10 @@ export const deliveryMethods = {
     return job.promise;
   },
 
+  /**
+   * One sync of conversation `id`, page by page until it is whole.
+   * @param {string} id
+   */
   async syncOnce(id) {
     for (;;) {
       if (!this.state.conversations.has(id) && id !== this.state.openId) return;
@@ -101,6 +113,11 @@ export const deliveryMethods = {
     }
   },
 
+  /**
+   * Show a message from the composer as sending, and send it.
+   * @param {string} text
+   * @param {boolean} isPrivate
+   */
   sendMessage(text, isPrivate) {
     const id = this.state.openId;
     if (!id) return;
@@ -108,6 +125,7 @@ export const deliveryMethods = {
     // A reply that started as an inserted suggestion says so, for the assist's report and learning.
     const used = isPrivate ? null : this.state.inserted.get(id);
     this.state.inserted.delete(id);
+    /** @type {Pending} */
     const pending = {
       client_id: uuid4(),
       conversation_id: id,
@@ -127,10 +145,14 @@ export const deliveryMethods = {
     this.transmit(pending);
   },
 
-  /** Send (or resend, with the same client_id) a pending message. */
+  /**
+   * Send (or resend, with the same client_id) a pending message.
+   * @param {Pending} p
+   */
   async transmit(p) {
     if (!this.socket.connected || p.inflight) return; // the next `session` resends it
     p.inflight = true;
+    /** @type {{conversation_id: string, client_id: string, text: string, private: boolean, assist?: object}} */
     const payload = { conversation_id: p.conversation_id, client_id: p.client_id, text: p.text, private: p.private };
     if (p.assist) payload.assist = p.assist;
     const ack = await request(this.socket, "message.send", payload);
@@ -146,12 +168,22 @@ export const deliveryMethods = {
     }
   },
 
+  /**
+   * Record and show the delivery state of `p` (the error says why it was not sent).
+   * @param {Pending} p
+   * @param {Pending["state"]} state
+   * @param {string} [error]
+   */
   setPendingState(p, state, error) {
     p.state = state;
     p.error = error;
     if (p.conversation_id === this.state.openId) this.view.setPendingState(p.client_id, state, error);
   },
 
+  /**
+   * Tell the visitor of the open conversation whether the agent is typing.
+   * @param {boolean} typing
+   */
   sendTyping(typing) {
     const id = this.state.openId;
     if (!id || !this.socket.connected) return;

@@ -1,15 +1,18 @@
 // The console's side of the agent connection: connecting, and every event the server sends
 // (session, queue, assignments, conversation updates, messages, typing, visitors, the team,
 // assist suggestions).
-import { api } from "./api.js";
+import { api } from "../lib/api.js";
 import { visitorName } from "./format.js";
 import { connectAgent } from "./socket.js";
 
 const TYPING_SHOWN_MS = 6000; // hide the visitor's typing indicator if no update arrives
 
+/** @typedef {import("./state.js").Conversation} Conversation */
+
 /**
  * The connection and the server's events.
  * Mixed into ConsoleApp's prototype by app.js: `this` is the console app.
+ * @satisfies {ThisType<import("./types.js").App>}
  */
 export const eventMethods = {
   connect() {
@@ -32,6 +35,9 @@ export const eventMethods = {
     socket.on("assist.suggestions", (d) => this.onAssistSuggestions(d));
   },
 
+  /**
+   * @param {Error | undefined} err
+   */
   onConnectError(err) {
     // socket.active is false when the server itself refused us; otherwise the client retries.
     if (this.socket.active) {
@@ -55,6 +61,10 @@ export const eventMethods = {
     }
   },
 
+  /**
+   * `session`, on every (re)connect: the agent, their conversations, the queue and the team.
+   * @param {Parameters<import("./state.js").ConsoleState["applySession"]>[0]} data
+   */
   onSession(data) {
     this.sessions += 1;
     if (this.sessions > 1) this.loadCanned(); // an admin may have changed them while we were away
@@ -76,11 +86,17 @@ export const eventMethods = {
     }
   },
 
+  /**
+   * @param {{queue?: Conversation[]}} data
+   */
   onQueueUpdated(data) {
     this.state.queue = data.queue || [];
     this.sidebar.renderQueue(this.state);
   },
 
+  /**
+   * @param {{conversation: Conversation, reason?: string}} data
+   */
   onAssigned({ conversation, reason }) {
     const isNew = !this.state.conversations.has(conversation.id);
     this.state.conversations.set(conversation.id, conversation);
@@ -94,6 +110,9 @@ export const eventMethods = {
     }
   },
 
+  /**
+   * @param {{conversation_id: string, reason?: string}} data
+   */
   onRemoved({ conversation_id: id, reason }) {
     const conv = this.state.conversations.get(id);
     this.state.forget(id);
@@ -106,6 +125,9 @@ export const eventMethods = {
     }
   },
 
+  /**
+   * @param {{conversation: Conversation}} data
+   */
   onConversationUpdated({ conversation }) {
     const id = conversation.id;
     const known = this.state.conversations.has(id);
@@ -122,10 +144,18 @@ export const eventMethods = {
     this.renderLists();
   },
 
+  /**
+   * @param {{conversation_id: string, typing: boolean}} data
+   */
   onTyping({ conversation_id: id, typing }) {
     this.setVisitorTyping(id, !!typing);
   },
 
+  /**
+   * Show or hide that the visitor of conversation `id` is typing; it times out by itself.
+   * @param {string} id
+   * @param {boolean} typing
+   */
   setVisitorTyping(id, typing) {
     const wasTyping = this.state.isTyping(id);
     clearTimeout(this.typingTimers.get(id));
@@ -138,12 +168,18 @@ export const eventMethods = {
     if (wasTyping !== typing) this.sidebar.renderConversations(this.state);
   },
 
+  /**
+   * @param {{conversation_id: string, visitor?: import("./state.js").Visitor}} data
+   */
   onVisitorUpdated({ conversation_id: id, visitor }) {
     if (!visitor) return;
     this.state.visitors.set(id, visitor);
     if (id === this.state.openId) this.panel.show(visitor, id);
   },
 
+  /**
+   * @param {{agents?: import("../lib/types.js").Agent[]}} data
+   */
   onAgentsUpdated({ agents }) {
     this.state.setAgents(agents || []);
     this.renderMe();

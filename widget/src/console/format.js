@@ -6,7 +6,7 @@
  */
 export function formatClock(iso) {
   const d = new Date(iso);
-  if (isNaN(d)) return "";
+  if (isNaN(d.getTime())) return "";
   return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
@@ -16,7 +16,7 @@ export function formatClock(iso) {
  */
 export function formatDateTime(iso) {
   const d = new Date(iso);
-  if (isNaN(d)) return "";
+  if (isNaN(d.getTime())) return "";
   return d.toLocaleString([], { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
@@ -41,7 +41,7 @@ export function formatElapsed(iso, now = Date.now()) {
 /**
  * The current time in the visitor's IANA time zone, e.g. "20:04 (Europe/London)"; null if the
  * zone is missing or unknown to this browser.
- * @param {string|null} timeZone
+ * @param {string | null | undefined} timeZone
  * @param {Date} [now]
  */
 export function localTimeIn(timeZone, now = new Date()) {
@@ -56,13 +56,14 @@ export function localTimeIn(timeZone, now = new Date()) {
 
 /**
  * A visitor's display name.
- * @param {{name?: string|null}|null} visitor
+ * @param {{name?: string|null} | null | undefined} visitor
  */
 export function visitorName(visitor) {
   return (visitor && visitor.name) || "Visitor";
 }
 
 // Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
+/** @type {Array<[string, RegExp]>} */
 const BROWSERS = [
   ["Edge", /Edg(?:e|A|iOS)?\/(\d+)/],
   ["Opera", /(?:OPR|Opera)\/(\d+)/],
@@ -71,6 +72,7 @@ const BROWSERS = [
   ["Chrome", /(?:Chrome|CriOS)\/(\d+)/],
   ["Safari", /Version\/(\d+)[.\d]* (?:Mobile\/\S+ )?Safari/],
 ];
+/** @type {Array<[string, RegExp]>} */
 const SYSTEMS = [
   ["iOS", /iPhone|iPad|iPod/],
   ["Android", /Android/],
@@ -82,7 +84,7 @@ const SYSTEMS = [
 
 /**
  * A short summary of a User-Agent header, e.g. "Chrome 120 on Windows".
- * @param {string|null} ua
+ * @param {string | null | undefined} ua
  */
 export function summariseUserAgent(ua) {
   if (!ua) return "Unknown";

@@ -1,5 +1,5 @@
 // Entry point of console.html: the live console at /console, a transcript at /console/transcripts/<id>.
-import { requireAgent, showSignIn } from "./auth.js";
+import { requireAgent, showSignIn } from "../lib/auth.js";
 import { startConsole } from "./app.js";
 import { showTranscript } from "./transcript.js";
 import { TitleFlasher } from "./title.js";
@@ -8,7 +8,7 @@ const BASE_TITLE = "Tandem console";
 const TRANSCRIPT_PREFIX = "/console/transcripts/";
 
 async function main() {
-  const root = document.getElementById("app");
+  const root = /** @type {HTMLElement} */ (document.getElementById("app"));
   const path = location.pathname;
   if (path.startsWith(TRANSCRIPT_PREFIX)) {
     const id = decodeURIComponent(path.slice(TRANSCRIPT_PREFIX.length).replace(/\/+$/, ""));

@@ -1,17 +1,20 @@
 // The console's page layout and the glue that redraws it: top bar (name, status, admin link),
 // connection banner, the three columns, the placeholder and toasts.
-import { h, replace } from "./dom.js";
+import { h, replace } from "../lib/dom.js";
 import { Sidebar } from "./sidebar.js";
 import { ConversationView } from "./conversation.js";
 import { VisitorPanel } from "./visitor.js";
 import { AssistPanel } from "./assist.js";
 
 const TOAST_MS = 6000;
+/** @typedef {import("../lib/types.js").Agent["status"]} Status */
+/** @type {Status[]} the options of the status select */
 const STATUSES = ["online", "away", "offline"];
 
 /**
  * Building and redrawing the console's layout.
  * Mixed into ConsoleApp's prototype by app.js: `this` is the console app.
+ * @satisfies {ThisType<import("./types.js").App>}
  */
 export const layoutMethods = {
   buildLayout() {
@@ -32,7 +35,7 @@ export const layoutMethods = {
       onSearch: (query) => this.searchAssist(query),
     });
     this.statusSelect = h("select", { class: "status-select", "data-testid": "status-select", "aria-label": "Your status",
-      onchange: () => this.setStatus(this.statusSelect.value) },
+      onchange: () => this.setStatus(/** @type {Status} */ (this.statusSelect.value)) },
     STATUSES.map((s) => h("option", { value: s, text: s[0].toUpperCase() + s.slice(1) })));
     this.meName = h("span", { class: "me-name" });
     this.adminLink = h("a", { href: "/admin", class: "btn btn-ghost", text: "Admin", hidden: true });
@@ -87,6 +90,10 @@ export const layoutMethods = {
     setTimeout(() => el.remove(), TOAST_MS);
   },
 
+  /**
+   * The connection banner; empty hides it.
+   * @param {string} text
+   */
   setBanner(text) {
     this.banner.textContent = text;
     this.banner.hidden = !text;

@@ -1,5 +1,5 @@
 // The left column: the agent's conversations (with unread counts), the queue and the team.
-import { h, replace } from "./dom.js";
+import { h, replace } from "../lib/dom.js";
 import { formatElapsed, visitorName } from "./format.js";
 
 /** Renders the lists; the controller calls the render methods whenever the data changes. */
@@ -29,6 +29,11 @@ export class Sidebar {
     replace(this.mine, convs.map((c) => this.conversationItem(c, state)));
   }
 
+  /**
+   * One of my conversations: name, unread count, the latest text (or "typing…").
+   * @param {import("./state.js").Conversation} conv
+   * @param {import("./state.js").ConsoleState} state
+   */
   conversationItem(conv, state) {
     const unread = state.unreadCount(conv.id);
     const last = lastPreview(state.stream(conv.id), conv);
@@ -44,7 +49,7 @@ export class Sidebar {
         h("span", { class: "unread-count", "data-testid": "unread-count", hidden: !unread, text: String(unread),
           "aria-label": `${unread} unread` })),
       h("span", { class: "conv-preview", text: last || "No messages yet" })));
-    if (state.isTyping(conv.id)) item.querySelector(".conv-preview").textContent = "typing…";
+    if (state.isTyping(conv.id)) /** @type {HTMLElement} */ (item.querySelector(".conv-preview")).textContent = "typing…";
     return item;
   }
 
@@ -67,7 +72,8 @@ export class Sidebar {
     h("div", { class: "queue-actions" },
       h("span", { class: "take-error", role: "alert", hidden: true }),
       h("button", { type: "button", class: "btn btn-small btn-primary", "data-testid": "take", text: "Take",
-        onclick: (e) => this.handlers.onTake(c.id, e.currentTarget) })))));
+        onclick: (/** @type {MouseEvent} */ e) =>
+          this.handlers.onTake(c.id, /** @type {HTMLButtonElement} */ (e.currentTarget)) })))));
   }
 
   /** @param {import("./state.js").ConsoleState} state */
@@ -80,7 +86,12 @@ export class Sidebar {
 }
 
 // The newest visitor or agent text in the stream, else the server's last_message.
+/**
+ * @param {import("../lib/text.js").Stream} stream
+ * @param {import("./state.js").Conversation} conv
+ */
 function lastPreview(stream, conv) {
+  /** @type {import("../lib/types.js").Message | null} */
   let latest = null;
   for (const m of stream.bySeq.values()) {
     if (m.type !== "event" && (!latest || m.seq > latest.seq)) latest = m;

@@ -2,37 +2,85 @@
 // stream, unsent messages and what the agent has already seen. No DOM here.
 import { Stream } from "../lib/text.js";
 
+/** @typedef {import("../lib/types.js").Agent} Agent */
+/**
+ * @typedef {object} Conversation the agent's view of a conversation (docs/protocol.md)
+ * @property {string} id
+ * @property {"queued" | "assigned" | "closed"} status
+ * @property {{id: string, name: string} | null} [agent]
+ * @property {{id: string, name?: string | null, email?: string | null}} visitor
+ * @property {string} created_at
+ * @property {string | null} [queued_at]
+ * @property {string | null} [assigned_at]
+ * @property {string | null} [closed_at]
+ * @property {number} [last_seq]
+ * @property {{text: string, created_at: string} | null} [last_message]
+ */
+/**
+ * @typedef {object} Visitor a visitor's details (agents only, docs/protocol.md)
+ * @property {string} id
+ * @property {string | null} [name]
+ * @property {string | null} [email]
+ * @property {{url?: string, title?: string, referrer?: string} | null} [page]
+ * @property {string | null} [user_agent]
+ * @property {string | null} [timezone]
+ * @property {string | null} [ip]
+ * @property {Array<{id: string, status: string, created_at: string, closed_at?: string | null}>} [conversations]
+ */
+/** @typedef {import("../lib/types.js").Suggestion} Suggestion */
+/**
+ * @typedef {object} Pending an agent's message sent but not yet acknowledged (delivery.js)
+ * @property {string} client_id
+ * @property {string} conversation_id
+ * @property {string} text
+ * @property {boolean} private
+ * @property {"text" | "note"} type
+ * @property {import("../lib/types.js").Author} author
+ * @property {string} created_at
+ * @property {"sending" | "sent" | "error"} state
+ * @property {string} [error]
+ * @property {boolean} inflight
+ * @property {{article_id: string, draft: string} | null} assist
+ */
+/** @typedef {{forSeq: number, suggestions: Suggestion[], dismissed: Set<string>}} HeldSuggestions */
+
 /** Everything the console knows, kept in sync from `session` and live events. */
 export class ConsoleState {
-  /** @param {Storage|null} storage where "seen up to seq N" survives reloads */
-  constructor(storage) {
+  /**
+   * @param {Storage|null} storage where "seen up to seq N" survives reloads
+   * @param {Agent} me the signed-in agent
+   */
+  constructor(storage, me) {
     this.storage = storage;
-    this.me = null;
-    /** @type {Map<string, object>} the agent's conversations (agent view), by id */
+    this.me = me;
+    /** @type {Map<string, Conversation>} the agent's conversations (agent view), by id */
     this.conversations = new Map();
+    /** @type {Conversation[]} */
     this.queue = [];
+    /** @type {Agent[]} */
     this.agents = [];
     /** @type {Map<string, Stream>} */
     this.streams = new Map();
-    /** @type {Map<string, object>} messages sent but not yet acknowledged, by client_id */
+    /** @type {Map<string, Pending>} messages sent but not yet acknowledged, by client_id */
     this.pending = new Map();
-    /** @type {Map<string, object>} visitor details, by conversation id */
+    /** @type {Map<string, Visitor>} visitor details, by conversation id */
     this.visitors = new Map();
     /** @type {Map<string, number>} conversation id -> time until which the visitor counts as typing */
     this.typingUntil = new Map();
-    /** @type {Map<string, {forSeq: number, suggestions: object[], dismissed: Set<string>}>} latest assist
-     *  suggestions, by conversation id */
+    /** @type {Map<string, HeldSuggestions>} latest assist suggestions, by conversation id */
     this.suggestions = new Map();
     /** @type {Map<string, {article_id: string, draft: string}>} the suggestion last inserted into each
      *  conversation's composer, sent along with the next message */
     this.inserted = new Map();
+    /** @type {Array<{id: string, shortcut: string, text: string}>} */
     this.canned = [];
+    /** @type {string | null} */
     this.openId = null;
   }
 
   /**
    * Take in a `session` event: the agent, their conversations, the queue and the team.
-   * @param {{agent: object, conversations: object[], queue: object[], agents: object[]}} data
+   * @param {{agent: Agent, conversations?: Conversation[], queue?: Conversation[], agents?: Agent[]}} data
    */
   applySession(data) {
     this.me = data.agent;
@@ -45,10 +93,11 @@ export class ConsoleState {
     }
   }
 
-  /** @param {object[]} agents */
+  /** @param {Agent[]} agents */
   setAgents(agents) {
     this.agents = agents;
-    const mine = this.me && agents.find((a) => a.id === this.me.id);
+    const me = this.me;
+    const mine = me && agents.find((a) => a.id === me.id);
     if (mine) this.me = { ...this.me, ...mine };
   }
 
@@ -74,6 +123,7 @@ export class ConsoleState {
 
   // --- unread counts: visitor messages with a seq above the last one seen in the open view ---
 
+  /** @param {string} id */
   seenKey(id) {
     return `tandem.console.seen.${this.me ? this.me.id : "?"}.${id}`;
   }
@@ -87,7 +137,10 @@ export class ConsoleState {
     }
   }
 
-  /** Record that the agent has seen everything held for conversation `id`. */
+  /**
+   * Record that the agent has seen everything held for conversation `id`.
+   * @param {string} id
+   */
   markSeen(id) {
     const seq = this.stream(id).lastSeq;
     if (seq <= this.seenSeq(id)) return;
@@ -124,7 +177,10 @@ export class ConsoleState {
     return n;
   }
 
-  /** Forget a conversation that is no longer the agent's (keeps its stream if it is still open). */
+  /**
+   * Forget a conversation that is no longer the agent's (keeps its stream if it is still open).
+   * @param {string} id
+   */
   forget(id) {
     this.conversations.delete(id);
     if (id !== this.openId) {
@@ -143,7 +199,7 @@ export class ConsoleState {
    * message than those held. Dismissals stay while the suggestions answer the same message.
    * @param {string} id
    * @param {number} forSeq the visitor message they answer
-   * @param {object[]} suggestions
+   * @param {Suggestion[]} suggestions
    * @returns {boolean} false when they were older and ignored
    */
   setSuggestions(id, forSeq, suggestions) {
@@ -160,13 +216,20 @@ export class ConsoleState {
     return this.suggestions.get(id) || null;
   }
 
-  /** Hide suggestion `articleId` of conversation `id`. */
+  /**
+   * Hide suggestion `articleId` of conversation `id`.
+   * @param {string} id
+   * @param {string} articleId
+   */
   dismissSuggestion(id, articleId) {
     const held = this.suggestions.get(id);
     if (held) held.dismissed.add(articleId);
   }
 
-  /** Is the visitor of conversation `id` typing right now? */
+  /**
+   * Is the visitor of conversation `id` typing right now?
+   * @param {string} id
+   */
   isTyping(id) {
     return (this.typingUntil.get(id) || 0) > Date.now();
   }

@@ -10,8 +10,10 @@ export class TitleFlasher {
   /** @param {string} baseTitle */
   constructor(baseTitle) {
     this.baseTitle = baseTitle;
+    /** @type {Set<string>} */
     this.conversations = new Set();
     this.newChat = false;
+    /** @type {ReturnType<typeof setInterval> | null} */
     this.timer = null;
     this.on = false;
     this.stop = this.stop.bind(this);
@@ -45,7 +47,7 @@ export class TitleFlasher {
   /** Stop flashing and restore the base title. */
   stop() {
     if (!this.timer && !this.conversations.size) return;
-    clearInterval(this.timer);
+    if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.conversations.clear();
     this.newChat = false;

@@ -1,13 +1,18 @@
 // The visitor details panel: who the visitor is, where they are on the site, and their history.
-import { h, replace } from "./dom.js";
+import { h, replace } from "../lib/dom.js";
 import { formatDateTime, localTimeIn, summariseUserAgent, visitorName } from "./format.js";
+
+/** @typedef {import("./state.js").Visitor} Visitor */
 
 /** The right-hand panel; `show` re-renders it, the local time refreshes every minute. */
 export class VisitorPanel {
   constructor() {
     this.el = h("section", { class: "visitor-details", "data-testid": "visitor-details", "aria-label": "Visitor details" });
+    /** @type {Visitor | null} */
     this.visitor = null;
+    /** @type {string | null} */
     this.conversationId = null;
+    /** @type {ReturnType<typeof setTimeout> | null} a timeout, then an interval */
     this.clock = null;
   }
 
@@ -25,7 +30,7 @@ export class VisitorPanel {
 
   /**
    * Render the details of `visitor` for the open conversation `conversationId`.
-   * @param {object} visitor Visitor details
+   * @param {Visitor} visitor
    * @param {string} conversationId
    */
   show(visitor, conversationId) {
@@ -63,8 +68,10 @@ export class VisitorPanel {
   }
 
   stopClock() {
-    clearTimeout(this.clock);
-    clearInterval(this.clock);
+    if (this.clock) {
+      clearTimeout(this.clock);
+      clearInterval(this.clock);
+    }
     this.clock = null;
   }
 
@@ -76,6 +83,10 @@ export class VisitorPanel {
   }
 }
 
+/**
+ * @param {string} label
+ * @param {Node} value
+ */
 function row(label, value) {
   return [h("dt", { text: label }), h("dd", {}, value)];
 }
@@ -84,16 +95,28 @@ function dash() {
   return h("span", { class: "muted", text: "—" });
 }
 
+/**
+ * @param {string} href
+ * @param {string} text
+ * @param {string} testid
+ */
 function link(href, text, testid) {
   return h("a", { href, text, "data-testid": testid });
 }
 
 // Only http(s) URLs become links: a visitor controls these values.
+/**
+ * @param {string} url
+ * @param {string} [text]
+ */
 function externalLink(url, text) {
   if (!/^https?:\/\//i.test(url)) return h("span", { class: "break", text: text || url });
   return h("a", { href: url, target: "_blank", rel: "noopener noreferrer nofollow", class: "break", text: text || url });
 }
 
+/**
+ * @param {NonNullable<Visitor["page"]>} page
+ */
 function pageCell(page) {
   if (!page.url && !page.title) return dash();
   return h("div", { class: "page-cell" },
@@ -101,6 +124,10 @@ function pageCell(page) {
     page.url ? h("div", { "data-testid": "visitor-page-url" }, externalLink(page.url)) : null);
 }
 
+/**
+ * @param {NonNullable<Visitor["conversations"]>} conversations
+ * @param {string} currentId
+ */
 function earlierConversations(conversations, currentId) {
   const earlier = conversations.filter((c) => c.id !== currentId);
   const section = h("div", { class: "earlier" }, h("h3", { text: "Earlier conversations" }));

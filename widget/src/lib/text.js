@@ -46,12 +46,15 @@ export function uuid4() {
  */
 export class Stream {
   constructor() {
-    /** @type {Map<number, object>} */
+    /** @type {Map<number, import("./types.js").Message>} */
     this.bySeq = new Map();
     this.lastSeq = 0;
   }
 
-  /** Adds a message; returns false if its seq was already held. */
+  /**
+   * Adds a message; returns false if its seq was already held.
+   * @param {import("./types.js").Message} message
+   */
   add(message) {
     if (this.bySeq.has(message.seq)) return false;
     this.bySeq.set(message.seq, message);
@@ -59,7 +62,10 @@ export class Stream {
     return true;
   }
 
-  /** True when `message` skips past the next seq expected (private ones are not counted). */
+  /**
+   * True when `message` skips past the next seq expected (private ones are not counted).
+   * @param {{seq: number}} message
+   */
   isAhead(message) {
     return message.seq > this.lastSeq + 1;
   }

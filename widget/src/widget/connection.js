@@ -1,64 +1,26 @@
-// The widget's Socket.IO connection to the /visitor namespace (docs/protocol.md): the visitor's
-// token, the page it reports, and the server's events.
-import { io } from "socket.io-client";
-import { applySettings, render, setConnection } from "./screen.js";
-import { adopt, ingest, live, requestSync, reset, setConv } from "./sync.js";
+// The server's events on the visitor's connection (docs/protocol.md): the session on every
+// (re)connect, the connection's state, messages, conversation updates and the agent's typing.
+import { loadToken, page, saveToken } from "./socket.js";
+import { live } from "./state.js";
+import { applySettings, render, setConnection, showTyping } from "./screen.js";
+import { adopt, ingest, requestSync, reset, setConv } from "./sync.js";
 import { decideOffline } from "./forms.js";
 import { pump } from "./outbox.js";
-import { showTyping } from "./typing.js";
 
-const TOKEN_KEY = "tandem.visitor_token";
-
-// localStorage throws in some privacy modes and sandboxed frames: fall back to this page's memory.
-let memoryToken = null;
-function loadToken() {
-  try {
-    return localStorage.getItem(TOKEN_KEY);
-  } catch (e) {
-    return memoryToken;
-  }
-}
-function saveToken(token) {
-  memoryToken = token;
-  try {
-    if (token) localStorage.setItem(TOKEN_KEY, token);
-    else localStorage.removeItem(TOKEN_KEY);
-  } catch (e) {
-    // memoryToken keeps it for this page.
-  }
-}
-
-/** The page the visitor is on, as conversation.start and page.view report it. */
-export function page() {
-  return { url: location.href, title: document.title, referrer: document.referrer };
-}
-
-/** The visitor's IANA time zone, or undefined where the browser cannot tell. */
-export function timezone() {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone;
-  } catch (e) {
-    return undefined;
-  }
-}
+/** @typedef {import("./state.js").WidgetState} WidgetState */
 
 /**
- * Open the visitor's connection to the Tandem server that served widget.js.
- * @param {{origin: string, prefix: string}} server
- * @returns {import("socket.io-client").Socket}
+ * @typedef {object} Session the server's `session` event on the /visitor namespace
+ * @property {string} token
+ * @property {import("./state.js").Conversation | null} conversation
+ * @property {import("./state.js").Settings} settings
  */
-export function connect(server) {
-  return io(server.origin + "/visitor", {
-    path: server.prefix + "/socket.io/",
-    // A function, so every reconnect sends the token stored by then (a first session stores one).
-    auth: (cb) => cb({ token: loadToken() }),
-    transports: ["websocket", "polling"],
-    // Fall back to long-polling where a proxy blocks WebSockets, instead of retrying WebSocket only.
-    tryAllTransports: true,
-  });
-}
 
-/** A `session` event: the server's view of this visitor, on every (re)connect. */
+/**
+ * A `session` event: the server's view of this visitor, on every (re)connect.
+ * @param {WidgetState} w
+ * @param {Session} s
+ */
 function onSession(w, s) {
   saveToken(s.token);
   applySettings(w, s.settings);
@@ -70,7 +32,7 @@ function onSession(w, s) {
     w.socket.emit("page.view", page());
   } else if (live(w)) {
     // The chat on screen ended while this tab was disconnected.
-    setConv(w, c && c.id === conv.id ? c : { ...conv, status: "closed", queue_position: null });
+    setConv(w, c && c.id === w.conv.id ? c : { ...w.conv, status: "closed", queue_position: null });
   }
   requestSync(w);
   if (w.isOpen) decideOffline(w);
@@ -81,7 +43,7 @@ function onSession(w, s) {
 /**
  * Handle the server's events on `w.socket`: the session and connection state, messages,
  * conversation updates and the agent's typing.
- * @param {object} w the widget (see chat.js)
+ * @param {import("./state.js").WidgetState} w
  */
 export function listen(w) {
   const socket = w.socket;

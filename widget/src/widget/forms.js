@@ -1,23 +1,30 @@
 // Starting a chat: the composer's first message, the pre-chat fields and the leave-a-message form
 // shown when no agent is online.
 import { request } from "../lib/ack.js";
-import { page, timezone } from "./connection.js";
-import { applySettings, prechatMode, render } from "./screen.js";
-import { adopt, live, reset, setConv } from "./sync.js";
+import { page, timezone } from "./socket.js";
+import { PRECHAT_FIELDS, live, prechatMode } from "./state.js";
+import { applySettings, render } from "./screen.js";
+import { adopt, reset, setConv } from "./sync.js";
 import { queueText } from "./outbox.js";
 import { grow, stopTyping } from "./typing.js";
+
+/** @typedef {import("./state.js").WidgetState} WidgetState */
 
 /**
  * Decide whether a new chat starts with the leave-a-message form (no agent online).
  * Offline is judged when a new chat is about to begin, and not while the visitor is typing into
  * one of the two forms.
+ * @param {WidgetState} w
  */
 export function decideOffline(w) {
   const v = w.v;
   if (!w.conv && !v.composer.value.trim() && !v.offlineText.value.trim()) w.offline = w.settings.agents_online === false;
 }
 
-/** The session's settings may be minutes old when the panel opens; ask again (best effort). */
+/**
+ * The session's settings may be minutes old when the panel opens; ask again (best effort).
+ * @param {WidgetState} w
+ */
 export function refreshSettings(w) {
   if (!w.socket.connected) return; // refused or unreachable: the fetch would fail the same way
   fetch(`${w.server.origin}${w.server.prefix}/api/widget/settings`, { credentials: "omit" })
@@ -31,17 +38,28 @@ export function refreshSettings(w) {
     .catch(() => {});
 }
 
+/**
+ * Show `text` as the error of `form` ("" clears it).
+ * @param {HTMLFormElement} form
+ * @param {string} text
+ */
 function formError(form, text) {
-  form.querySelector("[data-tandem=form-error]").textContent = text;
+  /** @type {HTMLElement} */ (form.querySelector("[data-tandem=form-error]")).textContent = text;
 }
 
-/** Read the pre-chat fields of `form`; null (with the reason shown) if a required one is empty. */
+/**
+ * Read the pre-chat fields of `form`; null (with the reason shown) if a required one is empty.
+ * @param {WidgetState} w
+ * @param {HTMLFormElement} form
+ * @returns {{name?: string, email?: string} | null}
+ */
 function readFields(w, form) {
+  /** @type {{name?: string, email?: string}} */
   const fields = {};
-  for (const name of ["name", "email"]) {
+  for (const name of PRECHAT_FIELDS) {
     const mode = prechatMode(w, name);
     if (mode === "off") continue;
-    const input = form.elements.namedItem(name);
+    const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
     const value = input.value.trim();
     if (!value && mode === "required") {
       formError(form, `Please enter your ${name}.`);
@@ -54,7 +72,12 @@ function readFields(w, form) {
   return fields;
 }
 
-/** conversation.start; errors (bad_request: a missing field, a bad email) show on `form`. */
+/**
+ * conversation.start; errors (bad_request: a missing field, a bad email) show on `form`.
+ * @param {WidgetState} w
+ * @param {{name?: string, email?: string}} fields
+ * @param {HTMLFormElement} form
+ */
 async function start(w, fields, form) {
   if (!w.socket.connected) {
     formError(form, "Connecting… please try again in a moment.");
@@ -72,7 +95,10 @@ async function start(w, fields, form) {
   return true;
 }
 
-/** Send the composer's text, starting a chat first (with the pre-chat fields) if none is live. */
+/**
+ * Send the composer's text, starting a chat first (with the pre-chat fields) if none is live.
+ * @param {WidgetState} w
+ */
 export async function send(w) {
   const v = w.v;
   const text = v.composer.value.trim();
@@ -88,7 +114,11 @@ export async function send(w) {
   queueText(w, text);
 }
 
-/** Submit of the leave-a-message form: start a chat with its fields and send its message. */
+/**
+ * Submit of the leave-a-message form: start a chat with its fields and send its message.
+ * @param {WidgetState} w
+ * @param {SubmitEvent} e
+ */
 export async function leaveMessage(w, e) {
   const v = w.v;
   e.preventDefault();
@@ -107,7 +137,10 @@ export async function leaveMessage(w, e) {
   render(w);
 }
 
-/** "Start a new chat" after one ended. */
+/**
+ * "Start a new chat" after one ended.
+ * @param {WidgetState} w
+ */
 export function restart(w) {
   reset(w, null);
   decideOffline(w);

@@ -6,10 +6,15 @@ import { startWidget } from "./chat.js";
 // document.currentScript is only set while the script first runs, so read it now. Some loaders
 // leave it null; then the last <script> whose src ends with /widget.js is ours.
 const script =
-  document.currentScript ||
-  [...document.querySelectorAll("script[src]")].reverse().find((s) => /\/widget\.js(?:[?#].*)?$/.test(s.src));
+  /** @type {HTMLScriptElement | null} */ (document.currentScript) ||
+  [.../** @type {NodeListOf<HTMLScriptElement>} */ (document.querySelectorAll("script[src]"))]
+    .reverse()
+    .find((s) => /\/widget\.js(?:[?#].*)?$/.test(s.src));
 
-/** Origin and path prefix of the Tandem server that served `script` (the page's own as a fallback). */
+/**
+ * Origin and path prefix of the Tandem server that served `script` (the page's own as a fallback).
+ * @param {HTMLScriptElement | undefined | null} el
+ */
 function serverOf(el) {
   const url = new URL(el ? el.src : "/widget.js", location.href);
   return { origin: url.origin, prefix: url.pathname.replace(/\/widget\.js$/, "") };
@@ -22,7 +27,8 @@ function mount() {
   host.id = "tandem-widget";
   document.body.appendChild(host);
   // "open" so the host page (and browser tests) can reach inside.
-  window.Tandem = startWidget(host.attachShadow({ mode: "open" }), serverOf(script));
+  const page = /** @type {Window & {Tandem?: ReturnType<typeof startWidget>}} */ (window);
+  page.Tandem = startWidget(host.attachShadow({ mode: "open" }), serverOf(script));
 }
 
 if (document.body) mount();

@@ -7,9 +7,16 @@ import { messageEl, setState } from "./view.js";
 import { scrollDown } from "./screen.js";
 import { ingest } from "./sync.js";
 
+/** @typedef {import("./state.js").WidgetState} WidgetState */
+/** @typedef {import("./state.js").Pending} Pending */
+
 const SEND_TIMEOUT_MS = 5000;
 
-/** Show `text` as the visitor's message and put it in line to be sent. */
+/**
+ * Show `text` as the visitor's message and put it in line to be sent.
+ * @param {WidgetState} w
+ * @param {string} text
+ */
 export function queueText(w, text) {
   const p = { client_id: uuid4(), text, el: messageEl({ author: { type: "visitor" }, text }, "sending") };
   w.pending.push(p);
@@ -22,6 +29,7 @@ export function queueText(w, text) {
  * Send the oldest unacknowledged message, one at a time so the server stores them in the order
  * typed. With no acknowledgement it stays first in line and goes again with the same client_id
  * (the server stores it once): at once if still connected, else after the reconnect.
+ * @param {WidgetState} w
  */
 export async function pump(w) {
   const p = w.pending[0];
@@ -50,6 +58,11 @@ export async function pump(w) {
   pump(w);
 }
 
+/**
+ * @param {WidgetState} w
+ * @param {Pending} p
+ * @param {"sent" | "error"} state
+ */
 function settle(w, p, state) {
   const i = w.pending.indexOf(p);
   if (i < 0) return;
@@ -57,6 +70,11 @@ function settle(w, p, state) {
   setState(p.el, state);
 }
 
+/**
+ * @param {WidgetState} w
+ * @param {Pending} p
+ * @param {import("../lib/ack.js").AckError} error
+ */
 function fail(w, p, error) {
   settle(w, p, "error");
   const note = h("div", { class: "err", "data-tandem": "error", role: "alert" }, error.message || error.code);

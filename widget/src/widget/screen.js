@@ -1,11 +1,17 @@
-// What the widget shows, drawn from its state into the DOM built by view.js: the panel opening and
-// closing, the status line, which form is visible, the brand colour, scrolling, the unread badge
-// and the connection notice.
-import { live } from "./sync.js";
-import { decideOffline, refreshSettings } from "./forms.js";
-import { showTyping } from "./typing.js";
+// What the widget shows, drawn from its state into the DOM built by view.js: the status line,
+// which form is visible, the brand colour, scrolling, the unread badge, the connection notice and
+// the agent's typing indicator.
+import { PRECHAT_FIELDS, live, prechatMode } from "./state.js";
 
-/** The text colour readable on `color` (#rgb or #rrggbb); white for anything else. */
+/** @typedef {import("./state.js").WidgetState} WidgetState */
+
+// The agent's console repeats typing:true while they type; hide the indicator if it stops coming.
+const AGENT_TYPING_MS = 6000;
+
+/**
+ * The text colour readable on `color` (#rgb or #rrggbb); white for anything else.
+ * @param {string} color
+ */
 function textOn(color) {
   let hex = (/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color) || [])[1];
   if (!hex) return "#fff";
@@ -15,6 +21,9 @@ function textOn(color) {
   return luma > 0.65 ? "#111827" : "#fff";
 }
 
+/**
+ * @param {import("./state.js").Conversation | null} conv
+ */
 function statusText(conv) {
   if (!conv) return "";
   if (conv.status === "closed") return "This chat has ended";
@@ -22,12 +31,10 @@ function statusText(conv) {
   return conv.queue_position ? `You are number ${conv.queue_position} in line` : "Waiting for an agent…";
 }
 
-/** How the settings ask for pre-chat field `name`: "off", "optional" or "required". */
-export function prechatMode(w, name) {
-  return (w.settings.prechat && w.settings.prechat[name]) || "off";
-}
-
-/** Show or hide the status line, the forms, the composer and the notices for the current state. */
+/**
+ * Show or hide the status line, the forms, the composer and the notices for the current state.
+ * @param {WidgetState} w
+ */
 export function render(w) {
   const v = w.v;
   const conv = w.conv;
@@ -43,7 +50,11 @@ export function render(w) {
   if (!live(w)) showTyping(w, null);
 }
 
-/** Merge `next` (if any) into the settings and show them: greeting, colour, pre-chat fields. */
+/**
+ * Merge `next` (if any) into the settings and show them: greeting, colour, pre-chat fields.
+ * @param {WidgetState} w
+ * @param {Partial<import("./state.js").Settings>} [next]
+ */
 export function applySettings(w, next) {
   const v = w.v;
   if (next) w.settings = { ...w.settings, ...next };
@@ -56,10 +67,10 @@ export function applySettings(w, next) {
     v.root.style.setProperty("--tt", textOn(color));
   }
   for (const form of [v.prechat, v.offline]) {
-    for (const name of ["name", "email"]) {
-      const input = form.elements.namedItem(name);
+    for (const name of PRECHAT_FIELDS) {
+      const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
       const mode = prechatMode(w, name);
-      input.parentNode.hidden = mode === "off";
+      /** @type {HTMLElement} */ (input.parentNode).hidden = mode === "off"; // its label
       input.required = mode === "required";
       input.placeholder = mode === "required" ? "Required" : "Optional";
     }
@@ -70,7 +81,10 @@ export function applySettings(w, next) {
 // Follow new messages only if the visitor is at the bottom (not reading back), and lay out
 // once per frame however many messages a sync brings.
 
-/** Track whether the visitor is at the bottom of the message list. */
+/**
+ * Track whether the visitor is at the bottom of the message list.
+ * @param {WidgetState} w
+ */
 export function watchScroll(w) {
   const scroll = w.v.scroll;
   scroll.addEventListener("scroll", () => {
@@ -78,7 +92,11 @@ export function watchScroll(w) {
   });
 }
 
-/** Scroll to the newest message on the next frame, if following (or `force`d). */
+/**
+ * Scroll to the newest message on the next frame, if following (or `force`d).
+ * @param {WidgetState} w
+ * @param {boolean} [force]
+ */
 export function scrollDown(w, force) {
   if (force) w.atBottom = true;
   if (w.scrollQueued || !w.atBottom) return;
@@ -89,51 +107,46 @@ export function scrollDown(w, force) {
   });
 }
 
-function showBadge(w) {
+/**
+ * Show the unread count on the launcher, or hide it at 0.
+ * @param {WidgetState} w
+ */
+export function showBadge(w) {
   w.v.unread.textContent = String(w.unread);
   w.v.unread.hidden = !w.unread;
 }
 
-/** Count an agent's message that arrived while the panel was closed. */
+/**
+ * Count an agent's message that arrived while the panel was closed.
+ * @param {WidgetState} w
+ */
 export function addUnread(w) {
   w.unread++;
   showBadge(w);
 }
 
-/** Show `text` as the connection notice, or hide it when empty. */
+/**
+ * Show `text` as the connection notice, or hide it when empty.
+ * @param {WidgetState} w
+ * @param {string} text
+ */
 export function setConnection(w, text) {
   w.v.conn.textContent = text || "";
   w.v.conn.hidden = !text;
 }
 
-/** Open the chat panel (window.Tandem.open). */
-export function openPanel(w) {
+/**
+ * Show that agent `name` is typing, or hide the indicator (`name` null).
+ * @param {WidgetState} w
+ * @param {string | null} name
+ */
+export function showTyping(w, name) {
   const v = w.v;
-  w.isOpen = true;
-  w.unread = 0;
-  showBadge(w);
-  v.root.classList.add("open");
-  v.panel.hidden = false;
-  v.launcher.setAttribute("aria-expanded", "true");
-  v.launcher.setAttribute("aria-label", "Close chat");
-  if (!w.conv) {
-    decideOffline(w);
-    refreshSettings(w);
+  clearTimeout(w.agentTypingTimer);
+  v.typing.textContent = name ? `${name} is typing…` : "";
+  v.typing.hidden = !name;
+  if (name) {
+    w.agentTypingTimer = setTimeout(() => showTyping(w, null), AGENT_TYPING_MS);
+    scrollDown(w);
   }
-  render(w);
-  scrollDown(w, true);
-  const first = [v.composer, v.offlineText].find((el) => el.offsetParent);
-  if (first) first.focus();
-}
-
-/** Close the chat panel (window.Tandem.close). */
-export function closePanel(w) {
-  const v = w.v;
-  w.isOpen = false;
-  v.root.classList.remove("open");
-  v.panel.hidden = true;
-  v.launcher.setAttribute("aria-expanded", "false");
-  v.launcher.setAttribute("aria-label", "Open chat");
-  // Keep keyboard users where they were, unless the host page moved focus elsewhere.
-  if (w.shadow.activeElement) v.launcher.focus();
 }

@@ -3,15 +3,19 @@
 import { Stream } from "../lib/text.js";
 import { request } from "../lib/ack.js";
 import { messageEl, setState } from "./view.js";
-import { addUnread, render, scrollDown } from "./screen.js";
-import { showTyping, stopTyping } from "./typing.js";
+import { live } from "./state.js";
+import { addUnread, render, scrollDown, showTyping } from "./screen.js";
+import { stopTyping } from "./typing.js";
 
-/** Is there a conversation on screen that has not ended? */
-export function live(w) {
-  return !!w.conv && w.conv.status !== "closed";
-}
+/** @typedef {import("./state.js").WidgetState} WidgetState */
+/** @typedef {import("./state.js").Conversation} Conversation */
+/** @typedef {import("../lib/types.js").Message} Message */
 
-/** Show conversation snapshot `c` (unless the one on screen is newer). */
+/**
+ * Show conversation snapshot `c` (unless the one on screen is newer).
+ * @param {WidgetState} w
+ * @param {Conversation} c
+ */
 export function setConv(w, c) {
   // An acknowledgement can cross a newer conversation.updated: keep the newer snapshot.
   if (w.conv && w.conv.id === c.id && c.last_seq < w.conv.last_seq) return;
@@ -23,7 +27,11 @@ export function setConv(w, c) {
   render(w);
 }
 
-/** Show conversation `c` (or none) from scratch; unsent messages stay on screen and in line. */
+/**
+ * Show conversation `c` (or none) from scratch; unsent messages stay on screen and in line.
+ * @param {WidgetState} w
+ * @param {Conversation | null} c
+ */
 export function reset(w, c) {
   w.conv = null;
   w.stream = new Stream();
@@ -34,7 +42,11 @@ export function reset(w, c) {
   else render(w);
 }
 
-/** Switch to a conversation this tab had not seen (e.g. another tab started it) and load it. */
+/**
+ * Switch to a conversation this tab had not seen (e.g. another tab started it) and load it.
+ * @param {WidgetState} w
+ * @param {Conversation} c
+ */
 export function adopt(w, c) {
   reset(w, c);
   requestSync(w);
@@ -42,13 +54,22 @@ export function adopt(w, c) {
 
 // Insert after the last message with a lower seq, before any still being sent, so the list
 // stays in seq order however messages arrive (live, replayed, acknowledged).
+/**
+ * @param {HTMLElement} list
+ * @param {HTMLElement} el
+ * @param {number} seq
+ */
 function place(list, el, seq) {
   let c = list.lastElementChild;
-  while (c && (c.getAttribute("data-state") === "sending" || +c.getAttribute("data-seq") > seq)) c = c.previousElementSibling;
+  while (c && (c.getAttribute("data-state") === "sending" || Number(c.getAttribute("data-seq")) > seq)) c = c.previousElementSibling;
   list.insertBefore(el, c ? c.nextElementSibling : list.firstElementChild);
 }
 
-/** The element for stored message `m`: the visitor's own pending one if it is that, else new. */
+/**
+ * The element for stored message `m`: the visitor's own pending one if it is that, else new.
+ * @param {import("./state.js").Pending[]} pending
+ * @param {Message} m
+ */
 function elementFor(pending, m) {
   const mine = m.client_id && pending.find((p) => p.client_id === m.client_id);
   if (!mine) return messageEl(m);
@@ -62,6 +83,9 @@ function elementFor(pending, m) {
  * Take in a stored message, from a live event, a sync or an acknowledgement. A live message
  * beyond the next seq expected is shown but not counted as held until a sync fills the gap, so
  * stream.lastSeq always means "everything up to here".
+ * @param {WidgetState} w
+ * @param {Message} m
+ * @param {boolean} [fromSync]
  */
 export function ingest(w, m, fromSync) {
   if (!w.conv || m.conversation_id !== w.conv.id) {
@@ -72,7 +96,7 @@ export function ingest(w, m, fromSync) {
   else w.stream.add(m);
   if (w.shown.has(m.seq)) return;
   const el = elementFor(w.pending, m);
-  el.setAttribute("data-seq", m.seq);
+  el.setAttribute("data-seq", String(m.seq));
   w.shown.set(m.seq, el);
   place(w.v.messages, el, m.seq);
   if (m.type !== "event" && m.author && m.author.type === "agent") {
@@ -82,7 +106,10 @@ export function ingest(w, m, fromSync) {
   scrollDown(w);
 }
 
-/** Fetch every message after the last seq held (coalescing calls made while one is running). */
+/**
+ * Fetch every message after the last seq held (coalescing calls made while one is running).
+ * @param {WidgetState} w
+ */
 export async function requestSync(w) {
   if (!w.conv || !w.socket.connected) return; // the next connect syncs
   if (w.syncing) {
@@ -98,7 +125,12 @@ export async function requestSync(w) {
   if (w.syncAgain) requestSync(w);
 }
 
-/** Apply a sync answer for conversation `id`; sets w.syncAgain when another round is needed. */
+/**
+ * Apply a sync answer for conversation `id`; sets w.syncAgain when another round is needed.
+ * @param {WidgetState} w
+ * @param {string} id
+ * @param {import("../lib/ack.js").Ack} res
+ */
 function takeSync(w, id, res) {
   const c = res.ok && res.conversation;
   if (!w.conv || w.conv.id !== id) {

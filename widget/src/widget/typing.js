@@ -1,26 +1,16 @@
-// Typing indicators both ways: the visitor's typing goes to the agent (throttled, stopped when
-// idle), and the agent's shows above the composer. Also grows the composer as text is typed.
-import { scrollDown } from "./screen.js";
-import { live } from "./sync.js";
+// The visitor's typing goes to the agent (throttled, stopped when idle); the composer grows as
+// text is typed. The agent's typing is shown by screen.js.
+import { live } from "./state.js";
+
+/** @typedef {import("./state.js").WidgetState} WidgetState */
 
 const TYPING_EVERY_MS = 2000;
 const TYPING_IDLE_MS = 3000;
-// The agent's console repeats typing:true while they type; hide the indicator if it stops coming.
-const AGENT_TYPING_MS = 6000;
 
-/** Show that agent `name` is typing, or hide the indicator (`name` null). */
-export function showTyping(w, name) {
-  const v = w.v;
-  clearTimeout(w.agentTypingTimer);
-  v.typing.textContent = name ? `${name} is typing…` : "";
-  v.typing.hidden = !name;
-  if (name) {
-    w.agentTypingTimer = setTimeout(() => showTyping(w, null), AGENT_TYPING_MS);
-    scrollDown(w);
-  }
-}
-
-/** The visitor typed in the composer: tell the agent (at most every 2 s) and grow the box. */
+/**
+ * The visitor typed in the composer: tell the agent (at most every 2 s) and grow the box.
+ * @param {WidgetState} w
+ */
 export function typed(w) {
   grow(w);
   if (!live(w)) return;
@@ -34,7 +24,10 @@ export function typed(w) {
   w.idleTimer = setTimeout(() => stopTyping(w), TYPING_IDLE_MS);
 }
 
-/** Tell the agent the visitor stopped typing, if they were told it started. */
+/**
+ * Tell the agent the visitor stopped typing, if they were told it started.
+ * @param {WidgetState} w
+ */
 export function stopTyping(w) {
   clearTimeout(w.idleTimer);
   if (!w.typingSentAt) return;
@@ -42,7 +35,10 @@ export function stopTyping(w) {
   if (w.conv) w.socket.volatile.emit("typing", { typing: false });
 }
 
-/** Fit the composer's height to its text (up to 120px). */
+/**
+ * Fit the composer's height to its text (up to 120px).
+ * @param {WidgetState} w
+ */
 export function grow(w) {
   const composer = w.v.composer;
   composer.style.height = "auto";

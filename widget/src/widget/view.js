@@ -4,13 +4,24 @@ import { h } from "../lib/dom.js";
 import { renderText } from "../lib/text.js";
 import { CSS } from "./styles.js";
 
+/** @typedef {import("../lib/types.js").Message} Message */
+
 export const THANKS = "Thanks — we'll reply here as soon as an agent is available.";
 const STATE_LABELS = { sending: "Sending…", sent: "Sent", error: "Not sent" };
 
-/** Props for an element with the data-tandem hook `name`. */
+/**
+ * Props for an element with the data-tandem hook `name`.
+ * @param {string} name
+ * @param {Object<string, any>} [props]
+ */
 const hook = (name, props) => ({ "data-tandem": name, ...props });
 
-/** A labelled input for a pre-chat field; screen.js hides it or marks it required per settings. */
+/**
+ * A labelled input for a pre-chat field; screen.js hides it or marks it required per settings.
+ * @param {"name" | "email"} name
+ * @param {string} type
+ * @param {string} label
+ */
 function field(name, type, label) {
   return h("label", { class: "field" }, label, h("input", { name, type, autocomplete: name }));
 }
@@ -26,51 +37,59 @@ function chatIcon() {
   return svg;
 }
 
+/** The pre-chat and leave-a-message forms; screen.js shows at most one. */
+function buildForms() {
+  const formError = () => h("p", hook("form-error", { class: "err", role: "alert" }));
+  const offlineText = h("textarea", hook("offline-message", { name: "message", rows: "4" }));
+  const offline = h("form", hook("offline", { class: "form", novalidate: true, hidden: true }),
+    h("p", {}, "No one is available right now. Leave a message and we'll reply here."),
+    field("name", "text", "Name"), field("email", "email", "Email"),
+    h("label", { class: "field" }, "Message", offlineText),
+    formError(), h("button", hook("offline-send", { class: "btn", type: "submit" }), "Send message"));
+  const prechat = h("form", hook("prechat", { class: "form", novalidate: true, hidden: true }),
+    field("name", "text", "Name"), field("email", "email", "Email"), formError());
+  return { offlineText, offline, prechat };
+}
+
 /**
  * Build the launcher and panel inside `shadow` and return the elements the widget drives.
  * @param {ShadowRoot} shadow
  */
 export function buildView(shadow) {
-  const v = {};
-  const formError = () => h("p", hook("form-error", { class: "err", role: "alert" }));
-  v.unread = h("span", hook("unread", { class: "badge", hidden: true }));
-  v.launcher = h("button", hook("launcher", { class: "launcher", type: "button", "aria-label": "Open chat", "aria-expanded": "false" }),
-    chatIcon(), h("span", { class: "x2", "aria-hidden": "true" }, "×"), v.unread);
-  v.status = h("div", hook("status", { class: "status", "aria-live": "polite" }));
-  v.close = h("button", hook("close", { class: "x", type: "button", "aria-label": "Close chat" }), "×");
-  v.conn = h("div", hook("connection", { class: "conn", role: "status", hidden: true }));
-  v.greeting = h("div", hook("greeting", { class: "bubble" }));
-  v.greetingRow = h("div", { class: "msg agent", hidden: true }, v.greeting);
-  v.messages = h("div", hook("messages", { role: "log", "aria-live": "polite" }));
-  v.notice = h("p", hook("notice", { class: "sys", hidden: true }), THANKS);
-  v.typing = h("div", hook("typing", { class: "typing", hidden: true }));
-  v.offlineText = h("textarea", hook("offline-message", { name: "message", rows: "4" }));
-  v.offline = h("form", hook("offline", { class: "form", novalidate: true, hidden: true }),
-    h("p", {}, "No one is available right now. Leave a message and we'll reply here."),
-    field("name", "text", "Name"), field("email", "email", "Email"),
-    h("label", { class: "field" }, "Message", v.offlineText),
-    formError(), h("button", hook("offline-send", { class: "btn", type: "submit" }), "Send message"));
-  v.scroll = h("div", { class: "scroll" }, v.greetingRow, v.messages, v.notice, v.typing, v.offline);
-  v.prechat = h("form", hook("prechat", { class: "form", novalidate: true, hidden: true }),
-    field("name", "text", "Name"), field("email", "email", "Email"), formError());
-  v.restart = h("button", hook("restart", { class: "btn", type: "button" }), "Start a new chat");
-  v.ended = h("div", hook("ended", { class: "ended", hidden: true }), v.restart);
-  v.composer = h("textarea", hook("composer", { rows: "1", placeholder: "Type your message…", "aria-label": "Message" }));
-  v.send = h("button", hook("send", { class: "send", type: "button" }), "Send");
-  v.footer = h("div", { class: "composer" }, v.composer, v.send);
-  v.panel = h("section", hook("panel", { class: "panel", role: "dialog", "aria-label": "Chat", hidden: true }),
-    h("header", {}, h("div", { class: "title" }, "Chat with us"), v.status, v.close),
-    v.conn, v.scroll, v.prechat, v.ended, v.footer);
-  v.root = h("div", { class: "root" }, v.panel, v.launcher);
-  shadow.append(h("style", {}, CSS), v.root);
-  return v;
+  const unread = h("span", hook("unread", { class: "badge", hidden: true }));
+  const launcher = h("button", hook("launcher", { class: "launcher", type: "button", "aria-label": "Open chat", "aria-expanded": "false" }),
+    chatIcon(), h("span", { class: "x2", "aria-hidden": "true" }, "×"), unread);
+  const status = h("div", hook("status", { class: "status", "aria-live": "polite" }));
+  const close = h("button", hook("close", { class: "x", type: "button", "aria-label": "Close chat" }), "×");
+  const conn = h("div", hook("connection", { class: "conn", role: "status", hidden: true }));
+  const greeting = h("div", hook("greeting", { class: "bubble" }));
+  const greetingRow = h("div", { class: "msg agent", hidden: true }, greeting);
+  const messages = h("div", hook("messages", { role: "log", "aria-live": "polite" }));
+  const notice = h("p", hook("notice", { class: "sys", hidden: true }), THANKS);
+  const typing = h("div", hook("typing", { class: "typing", hidden: true }));
+  const { offlineText, offline, prechat } = buildForms();
+  const scroll = h("div", { class: "scroll" }, greetingRow, messages, notice, typing, offline);
+  const restart = h("button", hook("restart", { class: "btn", type: "button" }), "Start a new chat");
+  const ended = h("div", hook("ended", { class: "ended", hidden: true }), restart);
+  const composer = h("textarea", hook("composer", { rows: "1", placeholder: "Type your message…", "aria-label": "Message" }));
+  const send = h("button", hook("send", { class: "send", type: "button" }), "Send");
+  const footer = h("div", { class: "composer" }, composer, send);
+  const panel = h("section", hook("panel", { class: "panel", role: "dialog", "aria-label": "Chat", hidden: true }),
+    h("header", {}, h("div", { class: "title" }, "Chat with us"), status, close),
+    conn, scroll, prechat, ended, footer);
+  const root = h("div", { class: "root" }, panel, launcher);
+  shadow.append(h("style", {}, CSS), root);
+  return { unread, launcher, status, close, conn, greeting, greetingRow, messages, notice, typing,
+    offlineText, offline, scroll, prechat, restart, ended, composer, send, footer, panel, root };
 }
+
+/** @typedef {ReturnType<typeof buildView>} View the elements the widget drives */
 
 /**
  * Build the element for one message. Text goes through renderText only (text nodes and http(s)
  * links), never markup. `state` is for the visitor's own messages: sending, sent or error.
- * @param {object} m a Message (or, while sending, just {author, text})
- * @param {string} [state]
+ * @param {Pick<Message, "author" | "text"> & Partial<Message>} m a Message (or, while sending, just {author, text})
+ * @param {"sending" | "sent" | "error"} [state]
  */
 export function messageEl(m, state) {
   const text = h("div", hook("text"));
@@ -96,5 +115,5 @@ export function messageEl(m, state) {
  */
 export function setState(el, state) {
   el.setAttribute("data-state", state);
-  el.querySelector("[data-tandem=state]").textContent = STATE_LABELS[state];
+  /** @type {HTMLElement} */ (el.querySelector("[data-tandem=state]")).textContent = STATE_LABELS[state];
 }

@@ -2,9 +2,11 @@
 import { api, ApiError } from "./api.js";
 import { h, replace, showError } from "./dom.js";
 
+/** @typedef {import("./types.js").Agent} Agent */
+
 /**
  * The signed-in agent, or null when there is no valid session (HTTP 401).
- * @returns {Promise<object|null>}
+ * @returns {Promise<Agent | null>}
  * @throws {ApiError} for anything other than 401 (server down, ...)
  */
 export async function currentAgent() {
@@ -21,7 +23,7 @@ export async function currentAgent() {
  * Show the sign-in form in `root`; resolves with the agent once the server accepts the password.
  * @param {HTMLElement} root
  * @param {{heading?: string, notice?: string}} [opts] notice: e.g. why the agent was signed out
- * @returns {Promise<object>}
+ * @returns {Promise<Agent>}
  */
 export function showSignIn(root, opts = {}) {
   return new Promise((resolve) => {
@@ -44,7 +46,7 @@ export function showSignIn(root, opts = {}) {
         const data = await api("POST", "/api/login", { email: email.value.trim(), password: password.value });
         resolve(data.agent);
       } catch (e) {
-        showError(error, e.message || "Sign-in failed");
+        showError(error, /** @type {Error} */ (e).message || "Sign-in failed");
         password.select();
       } finally {
         submit.disabled = false;
@@ -65,7 +67,7 @@ export function showSignIn(root, opts = {}) {
  * The signed-in agent: from the existing session, or after the sign-in form.
  * @param {HTMLElement} root
  * @param {{heading?: string}} [opts]
- * @returns {Promise<object>}
+ * @returns {Promise<Agent>}
  */
 export async function requireAgent(root, opts) {
   let agent = null;

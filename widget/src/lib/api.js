@@ -2,6 +2,11 @@
 
 /** An HTTP API error: `status`, and the server's `{"error": {"code", "message"}}`. */
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status, 0 when the server could not be reached
+   * @param {string} code
+   * @param {string} message
+   */
   constructor(status, code, message) {
     super(message);
     this.status = status;
@@ -18,6 +23,7 @@ export class ApiError extends Error {
  * @throws {ApiError} for a 4xx/5xx answer or a network failure
  */
 export async function api(method, path, body) {
+  /** @type {RequestInit & {headers: Record<string, string>}} */
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
   if (body instanceof FormData) {
     init.body = body; // the browser sets the multipart Content-Type with its boundary
@@ -39,6 +45,7 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** @param {Response} res */
 async function readJson(res) {
   const text = await res.text();
   if (!text) return null;

@@ -5,7 +5,7 @@ import { h } from "./dom.js";
 /**
  * Normalise `marks` for a passage of `length` code points: valid integer [start, end) ranges,
  * clamped, sorted and merged where they overlap or touch.
- * @param {Array<[number, number]>} marks
+ * @param {Array<[number, number]> | undefined} marks
  * @param {number} length
  * @returns {Array<[number, number]>}
  */
@@ -15,6 +15,7 @@ export function normaliseMarks(marks, length) {
     .map(([s, e]) => [Math.max(0, s), Math.min(length, e)])
     .filter(([s, e]) => e > s)
     .sort((a, b) => a[0] - b[0]);
+  /** @type {Array<[number, number]>} */
   const merged = [];
   for (const r of ranges) {
     const last = merged[merged.length - 1];
@@ -29,7 +30,7 @@ export function normaliseMarks(marks, length) {
  * Unicode code points (as the server's Python strings do), not UTF-16 units.
  * @param {HTMLElement} el
  * @param {string} passage
- * @param {Array<[number, number]>} marks
+ * @param {Array<[number, number]> | undefined} marks
  * @returns {HTMLElement} el
  */
 export function renderMarked(el, passage, marks) {
@@ -57,6 +58,7 @@ export function sourceLink(url, attrs = {}) {
 }
 
 // "help.example.com/card-arrival" reads better than the full URL in a narrow panel.
+/** @param {string} url */
 function sourceLabel(url) {
   try {
     const u = new URL(url);
