@@ -13,27 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from common.db.engine import is_sqlite, open_engine, sqlite_path
 from common.db.migrate import upgrade
 from common.db.sqlite_inline import Checkpointer
-from server.auth.visitor_tokens import VisitorTokens
 from server.chat.agent_ns import AgentNamespace
 from server.chat.assist_port import AssistFactory, AssistPort
-from server.chat.background import Background
-from server.chat.broadcast import Broadcaster
+from server.chat.compose import build_chat
 from server.chat.context import ChatContext
-from server.chat.delivery import Delivery
-from server.chat.grace import GraceTimers
-from server.chat.locks import ConversationLocks
-from server.chat.presence import LocalPresence
-from server.chat.routing import Router
-from server.chat.suggestions import AssistSlot, Suggestions
-from server.chat.team import Team
+from server.chat.live import Live, LocalLive
+from server.chat.signals import Dispatch
+from server.chat.suggestions import AssistSlot
 from server.chat.visitor_ns import VisitorNamespace
+from server.cluster.fanout import ClusterManager, cluster_prefix
+from server.cluster.live import ClusterLive
 from server.metrics import Metrics
 from server.origins import OriginPolicy
 from server.settings import Settings
 from server.store.bundle import Stores
 from server.web import admin, api, assist_admin, health
 from server.web.http import api_errors
-from server.web.keys import ASSIST, CHAT, ENGINE, ORIGINS, SETTINGS, STORES
+from server.web.keys import ASSIST, CHAT, ENGINE, LIVE, ORIGINS, SETTINGS, STORES
 from server.web.origins import origin_middleware
 from server.web.pages import add_page_routes
 
@@ -72,7 +68,11 @@ def create_app(settings: Settings, assist_factory: AssistFactory = default_assis
     app[ASSIST] = AssistSlot()
     # Origins are checked per namespace (with a clear error code), so Engine.IO lets all through.
     sio = socketio.AsyncServer(
-        async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
+        client_manager=_fanout(settings),
+        async_mode="aiohttp",
+        cors_allowed_origins="*",
+        logger=False,
+        engineio_logger=False,
     )
     sio.attach(app)
     app[SIO] = sio
@@ -111,43 +111,41 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     settings, sio = app[SETTINGS], app[SIO]
     stores = Stores.open(app[ENGINE], settings.session_days * 86400)
     app[STORES] = stores
-    presence = LocalPresence()
     metrics = Metrics()
-    background = Background()
-    locks = ConversationLocks()
-    broadcaster = Broadcaster(sio, stores, presence)
-    suggestions = Suggestions(app[ASSIST], stores, broadcaster, background)
-    router = Router(stores, presence, broadcaster, locks, metrics, background, suggestions)
-    team = Team(stores, presence, broadcaster, router)
-    chat = ChatContext(
-        settings=settings,
-        stores=stores,
-        presence=presence,
-        broadcaster=broadcaster,
-        router=router,
-        team=team,
-        delivery=Delivery(stores, broadcaster, locks, metrics, suggestions),
-        suggestions=suggestions,
-        grace=GraceTimers(settings.agent_grace_seconds, stores, presence, router, background),
-        tokens=VisitorTokens(settings.secret_key),
-        origins=app[ORIGINS],
-        metrics=metrics,
-        background=background,
-    )
+    live = _live(app, metrics)
+    chat = build_chat(settings, stores, sio, live, app[ASSIST], app[ORIGINS], metrics)
     app[CHAT] = chat
+    app[LIVE] = live
     app[ORIGINS].set_admin_origins((await stores.settings.widget()).allowed_origins)
     sio.register_namespace(VisitorNamespace(chat))
     sio.register_namespace(AgentNamespace(chat))
+    live.start(chat.background)
     await ensure_demo_agent(chat)
     await chat.grace.start_for_absent()
     metrics.queue_length.set(len(await stores.conversations.queued()))
     if settings.assist_enabled:
-        background.spawn(_load_assist(app), "assist-load")
+        chat.background.spawn(_load_assist(app), "assist-load")
     yield
-    await background.close()
+    await chat.background.close()
+    await live.close()
     loaded = app[ASSIST].assist
     if loaded is not None:
         await loaded.close()
+
+
+def _fanout(settings: Settings) -> ClusterManager | None:
+    """python-socketio's Redis manager when several processes share the work, else its default."""
+    if settings.redis_url is None:
+        return None
+    return ClusterManager(settings.redis_url, cluster_prefix(settings.database_url), Dispatch())
+
+
+def _live(app: web.Application, metrics: Metrics) -> Live:
+    """In-process live state, or Redis and PostgreSQL's when the settings name Redis."""
+    manager = app[SIO].manager
+    if isinstance(manager, ClusterManager):
+        return ClusterLive(manager, app[ENGINE], metrics)
+    return LocalLive()
 
 
 async def _load_assist(app: web.Application) -> None:

@@ -35,3 +35,17 @@ class Metrics:
         self.rejected = Counter(
             "tandem_rejected_events", "Client events refused", ["code"], registry=self.registry
         )
+        # Several processes (TANDEM_REDIS_URL): this process's share of the fan-out.
+        self.fanout_lag = Gauge(
+            "tandem_fanout_lag_seconds",
+            "Time for this process's latest probe to come back through Redis pub/sub",
+            registry=self.registry,
+        )
+        self.pubsub_connects = Gauge(
+            "tandem_pubsub_connects",
+            "Connections this process made to Redis for fan-out (more than one: it reconnected)",
+            registry=self.registry,
+        )
+        self.resyncs = Counter(
+            "tandem_resyncs", "Times this process told its clients to resync", registry=self.registry
+        )

@@ -42,6 +42,8 @@ class Settings:
     conversations_per_ip_hour: int = 30
     session_days: int = 14
     assist_enabled: bool = True
+    # Several processes share the work through Redis (fan-out, presence) and PostgreSQL.
+    redis_url: str | None = None
     widget_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "widget")
 
     @property
@@ -59,6 +61,22 @@ def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
                 f"TANDEM_ALLOWED_ORIGINS entries must start with http:// or https://, got {origin!r}"
             )
     return origins
+
+
+def _redis_url(env: Mapping[str, str], database: str) -> str | None:
+    url = env.get("TANDEM_REDIS_URL") or None
+    if url is None:
+        return None
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            f"TANDEM_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {url.split(':')[0]!r}"
+        )
+    if database.startswith("sqlite"):
+        raise SettingsError(
+            "TANDEM_REDIS_URL is for several server processes, and they need PostgreSQL "
+            "(TANDEM_DATABASE_URL=postgresql://...): SQLite serves one process"
+        )
+    return url
 
 
 def _secret_key(env: Mapping[str, str], data: Path) -> str:
@@ -88,12 +106,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read all settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
     data = data_dir(env)
+    database = database_url(env, data)
     port = read_int(env, "PORT", 8080)
     if port > 65535:
         raise SettingsError(f"PORT must be at most 65535, got {port}")
     return Settings(
         data_dir=data,
-        database_url=database_url(env, data),
+        database_url=database,
+        redis_url=_redis_url(env, database),
         secret_key=_secret_key(env, data),
         allowed_origins=_origins(env),
         host=env.get("HOST") or "127.0.0.1",

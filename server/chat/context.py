@@ -12,6 +12,7 @@ from server.chat.grace import GraceTimers
 from server.chat.limits import ConnectionLimits
 from server.chat.presence import Presence
 from server.chat.routing import Router
+from server.chat.signals import Signals
 from server.chat.suggestions import Suggestions
 from server.chat.team import Team
 from server.metrics import Metrics
@@ -25,6 +26,7 @@ class ChatContext:
     settings: Settings
     stores: Stores
     presence: Presence
+    signals: Signals
     broadcaster: Broadcaster
     router: Router
     team: Team

@@ -1,9 +1,12 @@
-"""Ordering within a conversation: its changes are stored and announced one at a time."""
+"""Ordering within a conversation (its changes are stored and announced one at a time, in this
+process), and routing decisions one at a time (in every process)."""
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
 
 
 class ConversationLocks:
@@ -18,3 +21,19 @@ class ConversationLocks:
             lock = asyncio.Lock()
             self._locks[conversation_id] = lock
         return lock
+
+
+class RoutingLock(Protocol):
+    """One routing pass (or manual take, or transfer) at a time, across every process."""
+
+    def __call__(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class LocalRoutingLock:
+    """One process: an asyncio lock."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    def __call__(self) -> AbstractAsyncContextManager[None]:
+        return self._lock

@@ -7,20 +7,18 @@ pass runs at a time, so no conversation is assigned twice and no agent goes over
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from dataclasses import dataclass
 
 from server.chat.background import Background
 from server.chat.broadcast import Broadcaster
 from server.chat.errors import ChatError, not_found
-from server.chat.locks import ConversationLocks
+from server.chat.locks import ConversationLocks, RoutingLock
 from server.chat.presence import Presence
 from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
 from server.store.bundle import Stores
-from server.store.conversations import Change
+from server.store.conversations import Change, OverCapacity
 from server.store.models import QUEUED, Agent, Author, Conversation
 
 log = logging.getLogger("tandem.routing")
@@ -46,6 +44,7 @@ class Router:
         presence: Presence,
         broadcaster: Broadcaster,
         locks: ConversationLocks,
+        routing_lock: RoutingLock,
         metrics: Metrics,
         background: Background,
         suggestions: Suggestions,
@@ -57,8 +56,8 @@ class Router:
         self._locks = locks
         self._metrics = metrics
         self._background = background
-        # Serialises routing decisions (and manual takes) in this process.
-        self._routing = asyncio.Lock()
+        # Serialises routing decisions, manual takes and transfers, in every process.
+        self._routing = routing_lock
         self._pending = False
         # Last queue position told to each waiting visitor, to tell only those whose place moved.
         self._positions: dict[int, int] = {}
@@ -75,7 +74,7 @@ class Router:
 
     async def route(self) -> None:
         """Assign waiting conversations while some online agent has room."""
-        async with self._routing:
+        async with self._routing():
             queue = await self._stores.conversations.queued()
             candidates = await self._candidates() if queue else []
             assigned = False
@@ -83,25 +82,31 @@ class Router:
                 best = max(candidates, key=lambda c: (c.free, -c.idle_since), default=None)
                 if best is None or best.free <= 0:
                     break
-                if await self._assign(conv, best.agent, "routed"):
+                try:
+                    change = await self._assign(conv, best.agent, "routed", capacity=best.agent.capacity)
+                except OverCapacity:  # a take or transfer elsewhere filled the agent meanwhile
+                    best.load = best.agent.capacity
+                    continue
+                if change is not None:
                     best.load += 1
-                    best.idle_since = time.monotonic()
+                    # Now the most recently served (presence clocks differ: wall or monotonic).
+                    best.idle_since = max(c.idle_since for c in candidates) + 1
                     assigned = True
             if assigned:
                 await self.queue_changed()
 
     async def take(self, agent: Agent, conversation_id: int) -> Conversation:
         """An agent picks a waiting conversation by hand."""
-        async with self._routing:
+        async with self._routing():
             conv = await self._stores.conversations.get(conversation_id)
             if conv is None:
                 raise not_found()
             if conv.status != QUEUED:
                 raise ChatError("not_queued", "The conversation is no longer waiting")
-            load = (await self._stores.conversations.loads()).get(agent.id, 0)
-            if load >= agent.capacity:
-                raise ChatError("over_capacity", "You are at your capacity")
-            change = await self._assign(conv, agent, "taken")
+            try:
+                change = await self._assign(conv, agent, "taken", capacity=agent.capacity)
+            except OverCapacity:
+                raise ChatError("over_capacity", "You are at your capacity") from None
             if change is None:
                 raise ChatError("not_queued", "The conversation is no longer waiting")
             await self.queue_changed()
@@ -109,16 +114,17 @@ class Router:
 
     async def transfer(self, agent: Agent, conv: Conversation, target: Agent, note: str) -> Conversation:
         """Hand an assigned conversation to another online agent with room."""
-        async with self._routing:
+        async with self._routing():
             if (
                 not (target.status == "online" and await self._presence.is_connected(target.id))
                 or target.disabled
             ):
                 raise ChatError("agent_unavailable", f"{target.name} is not online")
-            if (await self._stores.conversations.loads()).get(target.id, 0) >= target.capacity:
-                raise ChatError("over_capacity", f"{target.name} is at capacity")
             async with self._locks(conv.id):
-                change = await self._stores.conversations.transfer(conv.id, agent, target, note)
+                try:
+                    change = await self._stores.conversations.transfer(conv.id, agent, target, note)
+                except OverCapacity:
+                    raise ChatError("over_capacity", f"{target.name} is at capacity") from None
                 if change is None:
                     raise ChatError("forbidden", "The conversation is not yours")
                 await self._presence.mark_assigned(target.id)
@@ -204,9 +210,9 @@ class Router:
         idle = await self._presence.idle_since([a.id for a in agents])
         return [_Candidate(a, loads.get(a.id, 0), idle[a.id]) for a in agents]
 
-    async def _assign(self, conv: Conversation, agent: Agent, reason: str) -> Change | None:
+    async def _assign(self, conv: Conversation, agent: Agent, reason: str, *, capacity: int) -> Change | None:
         async with self._locks(conv.id):
-            change = await self._stores.conversations.assign(conv.id, agent)
+            change = await self._stores.conversations.assign(conv.id, agent, capacity=capacity)
             if change is None:
                 return None
             await self._presence.mark_assigned(agent.id)

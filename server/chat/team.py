@@ -12,6 +12,7 @@ from typing import Any
 from server.chat.broadcast import Broadcaster
 from server.chat.presence import Presence
 from server.chat.routing import Router
+from server.chat.signals import AGENT_SIGNED_OUT, Signals
 from server.chat.views import agent_view
 from server.store.bundle import Stores
 from server.store.models import Agent
@@ -22,8 +23,11 @@ log = logging.getLogger("tandem.team")
 class Team:
     """The agents' accounts as the chat sees them."""
 
-    def __init__(self, stores: Stores, presence: Presence, broadcaster: Broadcaster, router: Router) -> None:
+    def __init__(
+        self, stores: Stores, presence: Presence, broadcaster: Broadcaster, router: Router, signals: Signals
+    ) -> None:
         self._stores = stores
+        self._signals = signals
         self._presence = presence
         self._out = broadcaster
         self._router = router
@@ -34,11 +38,12 @@ class Team:
         return agent_view(agent, load=load, connected=await self._presence.is_connected(agent.id))
 
     async def do_sign_out(self, token: str) -> None:
-        """End one session, and close the sockets opened with it (the agent's others stay)."""
+        """End one session, and close the sockets opened with it, on every process (the agent's
+        other sessions stay)."""
         agent = await self._stores.sessions.agent_for(token)
         await self._stores.sessions.end(token)
         if agent is not None:
-            await self._out.disconnect_agent(agent.id, token)
+            await self._signals.send(AGENT_SIGNED_OUT, {"agent_id": agent.id, "token": token})
 
     async def do_add(self, email: str, name: str, password: str, *, role: str, capacity: int) -> Agent:
         """Create an agent (raises ``DuplicateEmail``); every console's team list hears of it."""
@@ -59,7 +64,7 @@ class Team:
             return None
         if changes.get("disabled"):
             await self._stores.sessions.end_all(agent.id)
-            await self._out.disconnect_agent(agent.id)
+            await self._signals.send(AGENT_SIGNED_OUT, {"agent_id": agent.id, "token": None})
             await self._router.requeue(agent)
             log.info("agent a_%s disabled", agent.id)
         await self._out.agents_changed()

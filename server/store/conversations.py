@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.db.schema import conversations
+from server.db.schema import agents, conversations
 from server.store.messages import append_in
 from server.store.models import ASSIGNED, CLOSED, QUEUED, SYSTEM, Agent, Author, Conversation, Message
 
@@ -106,9 +106,18 @@ class ConversationStore:
         async with self._engine.connect() as conn:
             return int((await conn.execute(query)).scalar_one())
 
-    async def assign(self, conversation_id: int, agent: Agent) -> Change | None:
-        """Give a queued conversation to ``agent``; None if it was no longer queued."""
+    async def assign(
+        self, conversation_id: int, agent: Agent, *, capacity: int | None = None
+    ) -> Change | None:
+        """Give a queued conversation to ``agent``; None if it was no longer queued.
+
+        With ``capacity``, raises :class:`OverCapacity` when the agent already holds that many:
+        checked under a lock on the agent's row, so processes assigning at once cannot together
+        push an agent over (on SQLite the one writer serialises them anyway).
+        """
         async with self._engine.begin() as conn:
+            if capacity is not None:
+                await _check_capacity(conn, agent.id, capacity)
             conv = await self._update(
                 conn,
                 sa.and_(conversations.c.id == conversation_id, conversations.c.status == QUEUED),
@@ -125,8 +134,10 @@ class ConversationStore:
         return Change(_with_seq(conv, event), [event])
 
     async def transfer(self, conversation_id: int, source: Agent, target: Agent, note: str) -> Change | None:
-        """Move an assigned conversation from ``source`` to ``target``, recording the note."""
+        """Move an assigned conversation from ``source`` to ``target``, recording the note; raises
+        :class:`OverCapacity` when the target has no room."""
         async with self._engine.begin() as conn:
+            await _check_capacity(conn, target.id, target.capacity)
             conv = await self._update(
                 conn,
                 sa.and_(
@@ -223,3 +234,18 @@ def _with_seq(conv: Conversation, last: Message) -> Conversation:
     from dataclasses import replace
 
     return replace(conv, last_seq=last.seq)
+
+
+class OverCapacity(Exception):
+    """The agent holds as many conversations as they may."""
+
+
+async def _check_capacity(conn: AsyncConnection, agent_id: int, capacity: int) -> None:
+    await conn.execute(sa.select(agents.c.id).where(agents.c.id == agent_id).with_for_update())
+    held = await conn.execute(
+        sa.select(sa.func.count())
+        .select_from(conversations)
+        .where(conversations.c.agent_id == agent_id, conversations.c.status == ASSIGNED)
+    )
+    if held.scalar_one() >= capacity:
+        raise OverCapacity(agent_id)

@@ -10,11 +10,12 @@ from aiohttp import web
 
 from server.chat.checks import EMAIL_RE, check_id
 from server.chat.errors import ChatError
+from server.chat.signals import SETTINGS_CHANGED
 from server.store.agents import ROLES, DuplicateEmail
 from server.store.models import Agent
 from server.store.settings import PRECHAT_MODES, DuplicateShortcut
 from server.web.http import current_admin, fail, json_body
-from server.web.keys import CHAT, ORIGINS, STORES
+from server.web.keys import CHAT, STORES
 
 routes = web.RouteTableDef()
 
@@ -131,7 +132,7 @@ async def put_settings(request: web.Request) -> web.Response:
     if "allowed_origins" in data:
         changes["allowed_origins"] = _check_origins(data["allowed_origins"])
     saved = await stores.settings.save_widget(replace(current, **changes))
-    request.app[ORIGINS].set_admin_origins(saved.allowed_origins)
+    await request.app[CHAT].signals.send(SETTINGS_CHANGED, {})  # every process reloads its origins
     return web.json_response(asdict(saved))
 
 

@@ -10,8 +10,9 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from server.chat.assist_port import AssistPort
+from server.chat.signals import KB_CHANGED
 from server.web.http import current_admin, current_agent, fail
-from server.web.keys import ASSIST
+from server.web.keys import ASSIST, CHAT
 
 routes = web.RouteTableDef()
 
@@ -85,6 +86,7 @@ async def delete_article(request: web.Request) -> web.Response:
     await current_admin(request)
     if not await _assist(request).remove(request.match_info["id"]):
         fail(404, "not_found", "No such article")
+    await request.app[CHAT].signals.send(KB_CHANGED, {})
     return web.json_response({"ok": True})
 
 
@@ -103,6 +105,7 @@ async def upload(request: web.Request) -> web.Response:
         # People uploaded files, not our scratch folder: name the files as they sent them.
         scratch = f"{folder}/"
         await assist.rename_sources([*report.added, *report.updated], scratch, "upload:")
+    await request.app[CHAT].signals.send(KB_CHANGED, {})
     return web.json_response(
         {
             "report": {

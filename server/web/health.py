@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from server.web.keys import CHAT, ENGINE
+from server.web.keys import CHAT, ENGINE, LIVE
 
 routes = web.RouteTableDef()
 
@@ -20,9 +20,10 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception:
         request.app.logger.exception("health check: database unreachable")
         database = "error"
-    ok = database == "ok"
+    live = await request.app[LIVE].health()  # Redis and the fan-out, with several processes
+    ok = database == "ok" and all(state == "ok" for state in live.values())
     return web.json_response(
-        {"status": "ok" if ok else "error", "database": database}, status=200 if ok else 503
+        {"status": "ok" if ok else "error", "database": database, **live}, status=200 if ok else 503
     )
 
 

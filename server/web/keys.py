@@ -6,6 +6,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.chat.context import ChatContext
+from server.chat.live import Live
 from server.chat.suggestions import AssistSlot
 from server.origins import OriginPolicy
 from server.settings import Settings
@@ -16,4 +17,5 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 STORES = web.AppKey("stores", Stores)
 ORIGINS = web.AppKey("origins", OriginPolicy)
 CHAT = web.AppKey("chat", ChatContext)
+LIVE: web.AppKey[Live] = web.AppKey("live")
 ASSIST = web.AppKey("assist", AssistSlot)
