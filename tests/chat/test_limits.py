@@ -96,13 +96,29 @@ async def flood(peer: Peer, make: Any, count: int = 30) -> list[dict[str, Any]]:
     return list(await asyncio.gather(*(peer.emit("message.send", make(n)) for n in range(count))))
 
 
+class FakeClock:
+    """A clock for the rate limits that moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 async def test_event_flood_is_rate_limited_per_connection(start_server: StartServer) -> None:
     """2 events/s, burst 10: of 30 quick sends the first 10 are stored, the rest ``rate_limited``.
 
-    Only the flooding connection is limited, and after a pause it may send again. (A slow refill,
-    so a loaded machine taking up to half a second over the 30 sends still refills no token.)
+    Only the flooding connection is limited, and once time has passed it may send again, as many
+    events as the time refilled. The limits run on the test's clock, so however slowly this machine
+    sends, no token comes back until the test moves the clock.
     """
     server = await start_server(TANDEM_EVENTS_PER_SECOND="2", TANDEM_EVENTS_BURST="10")
+    clock = FakeClock()
+    server.chat.limits.clock = clock
     agent, first_tab, conversation_id = await open_chat(server)
     # Fresh connections, so each bucket is full (connecting and going online used tokens).
     tab = await server.visitor(first_tab.token)  # type: ignore[attr-defined]
@@ -127,11 +143,12 @@ async def test_event_flood_is_rate_limited_per_connection(start_server: StartSer
         f"agent flood {n}" for n in range(10)
     )
 
-    await asyncio.sleep(1.6)  # 3.2 tokens back
+    clock.advance(1.6)  # 3.2 tokens back: three events, and not a fourth
     for peer, conv in ((tab, None), (console, conversation_id)):
         for n in range(3):
             ack = await peer.emit("message.send", payload(f"after the pause {n}", conv))
             assert ack["ok"], ack
+        assert code(await peer.emit("message.send", payload("one too many", conv))) == "rate_limited"
     assert len(await texts(server, conversation_id)) == ok_count + 6
 
 
