@@ -13,7 +13,7 @@ import socketio
 
 from server.auth.visitor_tokens import VisitorTokens
 from tests.conftest import PASSWORD, Running, StartServer
-from tests.peers import Peer, login
+from tests.peers import Peer, login, routing_settled
 
 # What a visitor socket may ever receive; everything else on /visitor would be a leak.
 VISITOR_EVENTS = {"session", "message", "conversation.updated", "typing"}
@@ -87,6 +87,11 @@ async def wait_for(condition: Any, timeout: float = 3.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def closed(peer: Peer) -> bool:
+    """Whether the client has closed its connection: then nothing more can reach it."""
+    return not peer.sio.connected and peer.sio.eio.state == "disconnected"
+
+
 def mentions(log: list[tuple[str, Any]], value: str) -> bool:
     """Whether ``value`` appears as a whole JSON string anywhere in a peer's log."""
     return json.dumps(value) in json.dumps(log)
@@ -127,7 +132,7 @@ async def test_visitor_reaches_only_their_own_conversation(any_server: Running) 
     closed = await grace.emit("conversation.close", {"conversation_id": a_conv})
     assert closed["ok"], closed
     await a.recv_until("conversation.updated", lambda d: d["status"] == "closed")
-    await asyncio.sleep(0.2)
+    await b.fence()  # every action above was acknowledged (and the typing heard) before this
 
     assert not mentions(b.log, a_conv), b.log
     assert not mentions(b.log, a.token), b.log  # type: ignore[attr-defined]
@@ -151,7 +156,7 @@ async def test_forged_visitor_token_is_refused(server: Running, token: str) -> N
     await server.visitor()  # visitor 1 exists, so only the signature can tell the token is forged
     peer = server.peer("/visitor")
     assert await refused(peer, {"token": token}) == "invalid_token"
-    await asyncio.sleep(0.2)
+    assert closed(peer)  # the client hung up on the refusal: the log is complete
     assert peer.log == []
 
 
@@ -216,7 +221,7 @@ async def test_a_disabled_agents_session_stops_working(server: Running) -> None:
         body={"disabled": True},
     )
     assert status == 200 and body["agent"]["disabled"] is True
-    await wait_for(lambda: not grace.sio.connected)
+    await wait_for(lambda: closed(grace))
     heard = len(grace.log)
 
     assert await refused(server.peer("/agent"), {"token": grace.token}) == "unauthorized"  # type: ignore[attr-defined]
@@ -236,8 +241,8 @@ async def test_a_disabled_agents_session_stops_working(server: Running) -> None:
     assigned = await admin.recv_until("conversation.assigned", lambda d: d["conversation"]["id"] == conv_id)
     assert assigned["conversation"]["agent"]["id"] == admin.info["id"]  # type: ignore[attr-defined]
     await visitor.recv_until("conversation.updated", lambda d: d["agent"] == {"name": "Root"})
-    await asyncio.sleep(0.2)
     # Nothing reached the disabled agent's socket after it was closed: no queue, no visitor names.
+    # (A closed connection receives nothing, so no wait: the server must have closed it first.)
     assert grace.log[heard:] == []
     assert "Zoe" not in json.dumps(grace.log)
 
@@ -280,7 +285,10 @@ async def test_private_notes_and_agent_events_never_reach_a_visitor(server: Runn
 
     assert (await alan.emit("conversation.close", {"conversation_id": conv_id}))["ok"]
     await visitor.recv_until("message", lambda m: m["event"] == "closed")
-    await asyncio.sleep(0.2)
+    # The close freed Alan: a routing pass gives him the waiting chat. Once it has run, everything
+    # the server sent the visitor is in the log.
+    await routing_settled(alan)
+    await visitor.fence()
 
     events = {event for event, _ in visitor.log}
     assert events <= VISITOR_EVENTS, events
@@ -406,6 +414,7 @@ async def test_agent_cannot_touch_another_agents_conversation(server: Running) -
     assert state["conversation"]["status"] == "assigned"
     assert state["conversation"]["agent"]["id"] == grace.info["id"]  # type: ignore[attr-defined]
     assert "alan-intrudes" not in json.dumps(state)
-    await asyncio.sleep(0.1)
+    await visitor.fence()
+    await alan.fence()
     assert "alan-intrudes" not in json.dumps(visitor.log)
     assert "conversation.assigned" not in {event for event, _ in alan.log}

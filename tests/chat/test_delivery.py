@@ -86,8 +86,8 @@ async def test_same_client_id_three_times_stores_one_message(any_server: Running
         expected.append((seq, payload["client_id"], payload["text"]))
         assert [(m.seq, m.client_id, m.text) for m in await stored(any_server, conversation_id)] == expected
         assert await other.recv("message") == acks[0]["message"]
-        await other.nothing("message", wait=0.2)
-        await me.nothing("message", wait=0)
+        await other.nothing("message")
+        await me.nothing("message")
 
 
 async def test_concurrent_sends_of_one_client_id_store_one_message(any_server: Running) -> None:
@@ -106,8 +106,8 @@ async def test_concurrent_sends_of_one_client_id_store_one_message(any_server: R
         expected.append((seq, payload["client_id"]))
         assert [(m.seq, m.client_id) for m in await stored(any_server, conversation_id)] == expected
         assert await other.recv("message") == acks[0]["message"]
-        await other.nothing("message", wait=0.2)
-        await me.nothing("message", wait=0)
+        await other.nothing("message")
+        await me.nothing("message")
 
 
 async def test_retry_after_the_conversation_closed_still_gets_its_ack(any_server: Running) -> None:
@@ -202,7 +202,7 @@ async def test_sender_socket_skipped_other_tabs_receive(any_server: Running) -> 
     assert await console2.recv("message") == from_agent["message"]
 
     for peer in (tab1, tab2, agent, console2):
-        await peer.nothing("message", wait=0.1)
+        await peer.nothing("message")
     assert [m.seq for m in await stored(any_server, conversation_id)] == [1, 2, 3]
 
 
@@ -236,7 +236,7 @@ async def test_private_notes_reach_agents_only(any_server: Running) -> None:
     # A second tab opened later does not get it either, neither live nor by replay.
     tab2 = await any_server.visitor(visitor.token)  # type: ignore[attr-defined]
     assert [m["seq"] for m in (await tab2.emit("sync", {"last_seq": 1}))["messages"]] == [3]
-    await tab2.nothing("message", wait=0.1)
+    await tab2.nothing("message")
 
 
 async def insert_messages(server: Running, conversation_id: str, count: int, *, every_private: int) -> None:
@@ -315,5 +315,5 @@ async def test_concurrent_senders_get_gap_free_ordered_seqs(any_server: Running)
     heard_by_visitor = [await visitor.recv("message") for _ in range(30)]
     assert heard_by_agent == sorted((a["message"] for a in visitor_acks), key=lambda m: m["seq"])
     assert heard_by_visitor == sorted((a["message"] for a in agent_acks), key=lambda m: m["seq"])
-    await agent.nothing("message", wait=0.1)
-    await visitor.nothing("message", wait=0.1)
+    await agent.nothing("message")
+    await visitor.nothing("message")

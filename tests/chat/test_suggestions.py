@@ -21,6 +21,7 @@ from assist.service import Assist
 from server.web.keys import ASSIST
 from tests.chat.test_delivery import open_chat
 from tests.conftest import Running, StartServer
+from tests.peers import DEFAULT_TIMEOUT
 
 DIM = 64
 
@@ -69,10 +70,12 @@ async def test_messages_during_a_round_collapse_into_one_more_round(
     assist = await ready_assist(server)
     asked: list[list[str]] = []
     gate = asyncio.Event()
+    asking = asyncio.Event()
     suggest = assist.suggest
 
     async def gated(turns: Sequence[str], limit: int | None = None) -> Any:
         asked.append(list(turns))
+        asking.set()
         await gate.wait()
         return await suggest(turns, limit)
 
@@ -83,11 +86,8 @@ async def test_messages_during_a_round_collapse_into_one_more_round(
         ack = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": f"question {n}"})
         assert ack["ok"], ack
         seqs.append(ack["message"]["seq"])
-        if n == 1:
-            for _ in range(100):  # the first round has started and waits at the gate
-                if asked:
-                    break
-                await asyncio.sleep(0.01)
+        if n == 1:  # the first round has started and waits at the gate
+            await asyncio.wait_for(asking.wait(), DEFAULT_TIMEOUT)
     assert asked == [["question 1"]]
     gate.set()
     first = await agent.recv("assist.suggestions")
@@ -95,11 +95,17 @@ async def test_messages_during_a_round_collapse_into_one_more_round(
     assert (first["conversation_id"], first["for_seq"]) == (conversation_id, seqs[0])
     assert (second["conversation_id"], second["for_seq"]) == (conversation_id, seqs[3])
     assert asked == [["question 1"], ["question 2", "question 3", "question 4"]]
-    await agent.nothing("assist.suggestions")
-    await visitor.nothing("assist.suggestions")
 
-    # Idle again: the next message gets its own round at once.
+    # Idle again: the next message gets its own round at once. Rounds of a conversation run one
+    # after the other, so this one also shows no third round followed the second: it would have
+    # been asked, and its suggestions sent, before these.
     ack = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": "question 5"})
     third = await agent.recv("assist.suggestions")
     assert third["for_seq"] == ack["message"]["seq"]
-    assert asked[-1] == ["question 3", "question 4", "question 5"]
+    assert asked == [
+        ["question 1"],
+        ["question 2", "question 3", "question 4"],
+        ["question 3", "question 4", "question 5"],
+    ]
+    await agent.nothing("assist.suggestions")
+    await visitor.nothing("assist.suggestions")

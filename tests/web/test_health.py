@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.app import SIO
 from server.web.keys import ENGINE
 from tests.conftest import Running
 
@@ -47,6 +48,14 @@ async def eventually(server: Running, check: Callable[[Samples], bool], timeout:
             return samples
         assert loop.time() < deadline, "metrics did not reach the expected values"
         await asyncio.sleep(0.05)
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 3.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, f"waited too long for {what}"
+        await asyncio.sleep(0.02)
 
 
 def sockets(samples: Samples, role: str) -> float:
@@ -100,7 +109,10 @@ async def test_connected_sockets_track_connects_and_disconnects(server: Running)
         refused = server.peer(namespace, headers=headers)
         with pytest.raises(Exception, match="failed to connect"):
             await refused.connect(auth, wait_session=False)
-    await asyncio.sleep(0.1)
+    # The refused clients hang up; once the server has closed their connections (and run any
+    # disconnect handling), the counts are final.
+    engine_io = server.app[SIO].eio
+    await until(lambda: len(engine_io.sockets) == 3, "the refused connections to close")
     samples = await scrape(server)
     assert sockets(samples, "visitor") == 2
     assert sockets(samples, "agent") == 1
