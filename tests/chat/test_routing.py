@@ -1,13 +1,13 @@
 """Routing against a real server: most free capacity, idle-longest tie-break, the FIFO queue, manual
-takes, transfers, the grace-period requeue and concurrent starts (docs/protocol.md, "Routing")."""
+takes, transfers and concurrent starts (docs/protocol.md, "Routing"). The grace-period requeue is in
+test_grace.py."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
-from tests.conftest import Running, StartServer
+from tests.conftest import Running
 from tests.peers import Peer, routing_settled
 
 
@@ -321,90 +321,7 @@ async def test_transfer_errors(server: Running) -> None:
     assert [m["event"] for m in synced["messages"]] == ["assigned"]  # no note stored by a refusal
 
 
-# 5. The grace period
-
-
-async def test_vanished_agent_chats_go_back_to_the_front_of_the_queue(start_server: StartServer) -> None:
-    """After the grace period a gone agent's chats are requeued ahead of those already waiting."""
-    server = await start_server(TANDEM_AGENT_GRACE_SECONDS="0.5")
-    carol = await server.agent("Carol", capacity=1)
-    await routed_chat(carol, server)  # Carol is full from now on
-    alice = await server.agent("Alice", capacity=2)
-    requeued_visitors: list[Peer] = []
-    requeued: list[str] = []
-    for _ in range(2):
-        visitor, conv = await routed_chat(alice, server)
-        requeued_visitors.append(visitor)
-        requeued.append(conv)
-    waiting_visitor = await server.visitor()
-    waiting = (await start_chat(waiting_visitor))["id"]
-    await carol.recv_until("queue.updated", lambda d: ids(d["queue"]) == [waiting])
-
-    await alice.close()
-    update = await carol.recv_until("queue.updated", lambda d: len(d["queue"]) == 3, timeout=3)
-    assert ids(update["queue"]) == [*requeued, waiting]
-    assert all(c["status"] == "queued" and c["agent"] is None for c in update["queue"])
-    assert await db_queue(server) == [*requeued, waiting]
-    assert await db_assigned(server, alice) == []
-    await carol.nothing("conversation.assigned")
-
-    # Each visitor is told their chat waits again, and where.
-    for position, (visitor, conv) in enumerate(zip(requeued_visitors, requeued, strict=True), start=1):
-        assert await visitor.recv("conversation.updated") == {
-            "id": conv,
-            "status": "queued",
-            "agent": None,
-            "queue_position": position,
-            "last_seq": 2,
-        }
-    moved = await waiting_visitor.recv("conversation.updated")
-    assert (moved["id"], moved["status"], moved["queue_position"]) == (waiting, "queued", 3)
-    for visitor in (*requeued_visitors, waiting_visitor):
-        assert all(not m["private"] for m in visitor.drain("message"))
-
-    # The requeued chats really are first: freeing Carol serves the first of them.
-    carol_chat = (await db_assigned(server, carol))[0]
-    assert (await carol.emit("conversation.close", {"conversation_id": carol_chat}))["ok"]
-    await expect_assigned(carol, requeued[0], "routed")
-    assert await db_queue(server) == [requeued[1], waiting]
-
-
-async def test_agent_back_within_the_grace_keeps_their_chats(start_server: StartServer) -> None:
-    """Reconnecting before the grace period ends cancels the requeue: nothing moves."""
-    grace = 2.0
-    server = await start_server(TANDEM_AGENT_GRACE_SECONDS=str(grace))
-    watcher = await server.agent("Walt", capacity=3, online=False)
-    alice = await server.agent("Alice", capacity=3)
-    visitors: list[Peer] = []
-    convs: list[str] = []
-    for _ in range(2):
-        visitor, conv = await routed_chat(alice, server)
-        visitors.append(visitor)
-        convs.append(conv)
-
-    # Let the watcher's view of the queue settle (the second chat waited briefly, then was routed).
-    await watcher.recv_until("queue.updated", lambda d: convs[1] in ids(d["queue"]))
-    await watcher.recv_until("queue.updated", lambda d: d["queue"] == [])
-    settled = len(watcher.log)
-
-    await alice.close()
-    gone = time.monotonic()
-    again = server.peer("/agent")
-    session = await again.connect({"token": alice.token})  # type: ignore[attr-defined]
-    assert time.monotonic() - gone < grace / 2, "reconnect took too long for this test to mean anything"
-    assert ids(session["conversations"]) == convs
-    assert session["agent"]["load"] == 2
-
-    await asyncio.sleep(grace + 0.5 - (time.monotonic() - gone))  # past the original deadline
-    await again.nothing("conversation.removed")
-    assert alice.drain("conversation.removed") == []  # closed: it can receive nothing more
-    assert await db_assigned(server, alice) == convs
-    assert await db_queue(server) == []
-    assert all(d["queue"] == [] for e, d in watcher.log[settled:] if e == "queue.updated")
-    for visitor in visitors:
-        assert visitor.drain("conversation.updated") == []
-    ack = await again.emit("status.set", {"status": "online"})
-    assert ack["agent"]["load"] == 2 and ack["agent"]["connected"] is True, ack
+# 5. The grace period: tests/chat/test_grace.py
 
 
 # 6. Concurrency
