@@ -29,7 +29,9 @@ def assert_sane(window: dict[str, Any]) -> None:
         assert figures["n"] > 0, key
         assert 0 <= figures["p50"] <= figures["p95"] <= figures["p99"] <= figures["max"], (key, figures)
         assert math.isfinite(figures["max"])
-    assert window["server"]["cpu_cores"] >= 0 and window["server"]["rss_mb"] > 0
+    # The server did the window's work, so it used CPU time (psutil counts it in 10 ms ticks).
+    assert window["server"]["cpu_cores"] > 0
+    assert window["server"]["rss_mb"] > 0
 
 
 async def test_generator_against_tandem_and_the_relay(tmp_path: Path) -> None:
