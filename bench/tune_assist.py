@@ -61,7 +61,8 @@ async def _index(embedder: Embedder, kb: Path) -> PassageIndex:
 def _vectors(data: Path, embedder: Embedder, texts: list[str]) -> Array:
     cache = data / f"tune_vectors-{embedder.fingerprint}.npy"
     if cache.exists():
-        return np.load(cache)
+        cached: Array = np.load(cache)
+        return cached
     vectors = embedder.embed(texts)
     np.save(cache, vectors)
     return vectors
@@ -121,7 +122,7 @@ def fold_signals(
     examples = [Example(texts[i], index.article_ids[truth[i]], 1, vectors[i]) for i in train]
     held = [texts[i] for i in rows]
     signals: dict[str, Array] = {}
-    nearest = np.zeros(len(rows))
+    nearest: Array = np.zeros(len(rows))
     for model_c, lexical_c in cs:
         params = dataclasses.replace(base, model_c=model_c, lexical_c=lexical_c)
         learned = LearnedIndex(examples).fit(params)

@@ -28,6 +28,10 @@ class Peer:
         self.inbox: dict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self.log: list[tuple[str, Any]] = []
         self.sio.on("*", self._record, namespace=namespace)
+        # Set by the helpers that make signed-in agents and visitors (tests/conftest.py, Running).
+        self.info: dict[str, Any] | None = None  # an agent's id, email and name
+        self.token: str | None = None  # an agent's session token, or a visitor's token
+        self.session: dict[str, Any] | None = None  # a visitor's first session event
 
     async def _record(self, event: str, data: Any = None) -> None:
         self.log.append((event, data))
@@ -96,6 +100,18 @@ class Peer:
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
+
+
+def agent_of(peer: Peer) -> dict[str, Any]:
+    """The agent (id, email, name) a console made by ``Running.agent`` is signed in as."""
+    assert peer.info is not None, f"this {peer.namespace} peer is no signed-in agent"
+    return peer.info
+
+
+def session_of(peer: Peer) -> dict[str, Any]:
+    """The ``session`` event a visitor made by ``Running.visitor`` got when it connected."""
+    assert peer.session is not None, f"this {peer.namespace} peer is no connected visitor"
+    return peer.session
 
 
 async def routing_settled(agent: Peer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ from click.testing import CliRunner, Result
 
 from server.cli import main
 
+Run = Callable[..., Result]
+
 
 @pytest.fixture
-def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path) -> Run:
     env = {"TANDEM_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1", "TANDEM_DATABASE_URL": ""}
 
     def invoke(*args: str) -> Result:
@@ -26,7 +29,7 @@ def _lines(path: Path, rows: list[dict[str, object]]) -> Path:
     return path
 
 
-def test_kb_commands_and_assist_commands(run, kb_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_kb_commands_and_assist_commands(run: Run, kb_dir: Path, tmp_path: Path) -> None:
     (kb_dir / "broken.csv").write_text("id,title\nx,y\n")
     loaded = run("kb", "load", str(kb_dir))
     assert loaded.exit_code == 1

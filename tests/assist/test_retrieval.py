@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from assist.service import Assist
+from tests.assist.conftest import CountingEmbedder
 
 
 async def test_relevant_question_gets_its_article(assist: Assist) -> None:
@@ -57,7 +58,7 @@ async def test_search_has_no_threshold(assist: Assist) -> None:
     assert len(await assist.search("hello", limit=4)) == 4
 
 
-async def test_concurrent_requests_are_batched(assist: Assist, embedder) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_requests_are_batched(assist: Assist, embedder: CountingEmbedder) -> None:
     embedder.calls = 0
     questions = [f"how do I change my PIN number {i}" for i in range(20)]
     results = await asyncio.gather(*(assist.suggest([q]) for q in questions))

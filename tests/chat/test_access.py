@@ -13,7 +13,7 @@ import socketio
 
 from server.auth.visitor_tokens import VisitorTokens
 from tests.conftest import PASSWORD, Running, StartServer
-from tests.peers import Peer, login, routing_settled
+from tests.peers import Peer, agent_of, login, routing_settled, session_of
 
 # What a visitor socket may ever receive; everything else on /visitor would be a leak.
 VISITOR_EVENTS = {"session", "message", "conversation.updated", "typing"}
@@ -72,7 +72,7 @@ async def start_chat(server: Running, agent: Peer, name: str = "Ada") -> tuple[P
     assert ack["ok"], ack
     conv_id = ack["conversation"]["id"]
     assigned = await agent.recv_until("conversation.assigned", lambda d: d["conversation"]["id"] == conv_id)
-    assert assigned["conversation"]["agent"]["id"] == agent.info["id"]  # type: ignore[attr-defined]
+    assert assigned["conversation"]["agent"]["id"] == agent_of(agent)["id"]
     await visitor.recv_until("conversation.updated", lambda d: d["status"] == "assigned")
     await visitor.recv_until("message", lambda m: m["event"] == "assigned")
     return visitor, conv_id
@@ -135,7 +135,8 @@ async def test_visitor_reaches_only_their_own_conversation(any_server: Running) 
     await b.fence()  # every action above was acknowledged (and the typing heard) before this
 
     assert not mentions(b.log, a_conv), b.log
-    assert not mentions(b.log, a.token), b.log  # type: ignore[attr-defined]
+    assert a.token is not None
+    assert not mentions(b.log, a.token), b.log
     for text in ("ada-private-words-1", "grace-answers-ada-2"):
         assert text not in json.dumps(b.log)
     assert all(data.get("id", b_conv) == b_conv for event, data in b.log if event == "conversation.updated")
@@ -173,7 +174,7 @@ async def test_agent_connect_needs_a_live_session(server: Running) -> None:
     assert await refused(server.peer("/agent"), {}) == "unauthorized"
     assert await refused(server.peer("/agent"), {"token": "made-up-session-token"}) == "unauthorized"
     visitor = await server.visitor()
-    assert await refused(server.peer("/agent"), {"token": visitor.token}) == "unauthorized"  # type: ignore[attr-defined]
+    assert await refused(server.peer("/agent"), {"token": visitor.token}) == "unauthorized"
 
     info = await server.add_agent("Grace")
     _, token = await login(server.url, info["email"], PASSWORD)
@@ -187,10 +188,10 @@ async def test_agent_connect_needs_a_live_session(server: Running) -> None:
 async def test_signing_out_closes_the_socket_and_the_token_stops_working(server: Running) -> None:
     """Sign-out closes the sockets of that session; the token cannot connect again."""
     grace = await server.agent("Grace")
-    status, _, _ = await http(server, "POST", "/api/logout", token=grace.token)  # type: ignore[attr-defined]
+    status, _, _ = await http(server, "POST", "/api/logout", token=grace.token)
     assert status == 200
     await wait_for(lambda: not grace.sio.connected)
-    assert await refused(server.peer("/agent"), {"token": grace.token}) == "unauthorized"  # type: ignore[attr-defined]
+    assert await refused(server.peer("/agent"), {"token": grace.token}) == "unauthorized"
 
 
 async def test_an_expired_sessions_open_socket_can_do_nothing(server: Running) -> None:
@@ -216,20 +217,20 @@ async def test_a_disabled_agents_session_stops_working(server: Running) -> None:
     status, body, _ = await http(
         server,
         "PATCH",
-        f"/api/admin/agents/{grace.info['id']}",  # type: ignore[attr-defined]
-        token=admin.token,  # type: ignore[attr-defined]
+        f"/api/admin/agents/{agent_of(grace)['id']}",
+        token=admin.token,
         body={"disabled": True},
     )
     assert status == 200 and body["agent"]["disabled"] is True
     await wait_for(lambda: closed(grace))
     heard = len(grace.log)
 
-    assert await refused(server.peer("/agent"), {"token": grace.token}) == "unauthorized"  # type: ignore[attr-defined]
+    assert await refused(server.peer("/agent"), {"token": grace.token}) == "unauthorized"
     status, body, _ = await http(
         server,
         "POST",
         "/api/login",
-        body={"email": grace.info["email"], "password": PASSWORD},  # type: ignore[attr-defined]
+        body={"email": agent_of(grace)["email"], "password": PASSWORD},
     )
     assert status == 401 and body["error"]["code"] == "invalid_credentials"
     # Her chat went back to the queue, and on to the next agent to come online.
@@ -239,7 +240,7 @@ async def test_a_disabled_agents_session_stops_working(server: Running) -> None:
     assert (await other.emit("conversation.start", {"name": "Zoe"}))["ok"]
     assert (await admin.emit("status.set", {"status": "online"}))["ok"]
     assigned = await admin.recv_until("conversation.assigned", lambda d: d["conversation"]["id"] == conv_id)
-    assert assigned["conversation"]["agent"]["id"] == admin.info["id"]  # type: ignore[attr-defined]
+    assert assigned["conversation"]["agent"]["id"] == agent_of(admin)["id"]
     await visitor.recv_until("conversation.updated", lambda d: d["agent"] == {"name": "Root"})
     # Nothing reached the disabled agent's socket after it was closed: no queue, no visitor names.
     # (A closed connection receives nothing, so no wait: the server must have closed it first.)
@@ -269,7 +270,7 @@ async def test_private_notes_and_agent_events_never_reach_a_visitor(server: Runn
 
     moved = await grace.emit(
         "conversation.transfer",
-        {"conversation_id": conv_id, "agent_id": alan.info["id"], "note": "transfer-note-vip-9"},  # type: ignore[attr-defined]
+        {"conversation_id": conv_id, "agent_id": agent_of(alan)["id"], "note": "transfer-note-vip-9"},
     )
     assert moved["ok"], moved
     await alan.recv_until("conversation.assigned", lambda d: d["reason"] == "transferred")
@@ -319,18 +320,18 @@ async def test_disallowed_origin_is_refused(server: Running) -> None:
     assert visitor.log == []
     grace = await server.agent("Grace")
     agent = server.peer("/agent", headers=evil)
-    assert await refused(agent, {"token": grace.token}) == "origin_not_allowed"  # type: ignore[attr-defined]
+    assert await refused(agent, {"token": grace.token}) == "origin_not_allowed"
 
 
 async def test_own_and_configured_origins_are_allowed(start_server: StartServer) -> None:
     """TANDEM_ALLOWED_ORIGINS and the server's own origin connect; others still do not."""
     server = await start_server(TANDEM_ALLOWED_ORIGINS="https://shop.example")
     shop = await server.visitor(headers={"Origin": "https://shop.example"})
-    assert shop.token  # type: ignore[attr-defined]
+    assert shop.token
     own = await server.visitor(headers={"Origin": server.url})
-    assert own.token  # type: ignore[attr-defined]
+    assert own.token
     no_origin = await server.visitor()
-    assert no_origin.token  # type: ignore[attr-defined]
+    assert no_origin.token
     for origin in ("http://evil.example", "https://shop.example.evil.example", "http://shop.example"):
         assert await refused(server.peer("/visitor", headers={"Origin": origin})) == "origin_not_allowed"
 
@@ -345,12 +346,12 @@ async def test_origin_added_by_the_admin_works_at_once(server: Running) -> None:
         server,
         "PUT",
         "/api/admin/settings",
-        token=admin.token,  # type: ignore[attr-defined]
+        token=admin.token,
         body={"allowed_origins": ["https://blog.example/"]},
     )
     assert status == 200 and body["allowed_origins"] == ["https://blog.example"]
     peer = await server.visitor(headers=origin)
-    assert peer.session["settings"]["greeting"]  # type: ignore[attr-defined]
+    assert session_of(peer)["settings"]["greeting"]
     status, _, headers = await http(server, "GET", "/api/widget/settings", headers=origin)
     assert status == 200 and headers["Access-Control-Allow-Origin"] == "https://blog.example"
 
@@ -358,7 +359,7 @@ async def test_origin_added_by_the_admin_works_at_once(server: Running) -> None:
         server,
         "PUT",
         "/api/admin/settings",
-        token=admin.token,  # type: ignore[attr-defined]
+        token=admin.token,
         body={"allowed_origins": []},
     )
     assert status == 200
@@ -401,7 +402,7 @@ async def test_agent_cannot_touch_another_agents_conversation(server: Running) -
             {"conversation_id": conv_id, "client_id": client_id(), "text": "x", "private": True},
         ),
         ("conversation.close", {"conversation_id": conv_id}),
-        ("conversation.transfer", {"conversation_id": conv_id, "agent_id": alan.info["id"]}),  # type: ignore[attr-defined]
+        ("conversation.transfer", {"conversation_id": conv_id, "agent_id": agent_of(alan)["id"]}),
         ("sync", {"conversation_id": conv_id, "last_seq": 0}),
         ("visitor.get", {"conversation_id": conv_id}),
     ]
@@ -412,7 +413,7 @@ async def test_agent_cannot_touch_another_agents_conversation(server: Running) -
 
     state = await grace.emit("sync", {"conversation_id": conv_id, "last_seq": 0})
     assert state["conversation"]["status"] == "assigned"
-    assert state["conversation"]["agent"]["id"] == grace.info["id"]  # type: ignore[attr-defined]
+    assert state["conversation"]["agent"]["id"] == agent_of(grace)["id"]
     assert "alan-intrudes" not in json.dumps(state)
     await visitor.fence()
     await alan.fence()

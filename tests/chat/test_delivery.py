@@ -13,7 +13,7 @@ from server.store.messages import append_in
 from server.store.models import Author, Message
 from server.web.keys import ENGINE
 from tests.conftest import Running
-from tests.peers import Peer
+from tests.peers import Peer, session_of
 
 
 def conv_int(conversation_id: str) -> int:
@@ -154,7 +154,7 @@ async def test_acked_message_is_already_stored(any_server: Running) -> None:
 async def test_replay_after_reconnect_returns_exactly_what_was_missed(any_server: Running) -> None:
     """Visitor offline while the agent sends 20: sync from its last seq returns those 20, in order."""
     agent, visitor, conversation_id = await open_chat(any_server)
-    token = visitor.token  # type: ignore[attr-defined]
+    token = visitor.token
     await visitor.close()
 
     texts = [f"while you were away #{n}" for n in range(20)]
@@ -162,7 +162,7 @@ async def test_replay_after_reconnect_returns_exactly_what_was_missed(any_server
     assert [ack["message"]["seq"] for ack in acks] == list(range(2, 22))
 
     back = await any_server.visitor(token)
-    session = back.session  # type: ignore[attr-defined]
+    session = session_of(back)
     assert session["token"] and session["conversation"]["id"] == conversation_id
     assert session["conversation"]["last_seq"] == 21
     ack = await back.emit("sync", {"last_seq": 1})
@@ -184,10 +184,10 @@ async def test_replay_after_reconnect_returns_exactly_what_was_missed(any_server
 async def test_sender_socket_skipped_other_tabs_receive(any_server: Running) -> None:
     """A sender's own socket gets no echo; its other tabs and every other party get the message."""
     agent, tab1, conversation_id = await open_chat(any_server)
-    tab2 = await any_server.visitor(tab1.token)  # type: ignore[attr-defined]
-    assert tab2.session["conversation"]["id"] == conversation_id  # type: ignore[attr-defined]
+    tab2 = await any_server.visitor(tab1.token)
+    assert session_of(tab2)["conversation"]["id"] == conversation_id
     console2 = any_server.peer("/agent")
-    await console2.connect({"token": agent.token})  # type: ignore[attr-defined]
+    await console2.connect({"token": agent.token})
 
     from_visitor = await tab1.emit("message.send", send_payload("visitor", conversation_id, "from tab 1"))
     assert from_visitor["ok"], from_visitor
@@ -213,7 +213,7 @@ async def test_private_notes_reach_agents_only(any_server: Running) -> None:
     """A private note is in the agents' sync and events, never in the visitor's."""
     agent, visitor, conversation_id = await open_chat(any_server)
     console2 = any_server.peer("/agent")
-    await console2.connect({"token": agent.token})  # type: ignore[attr-defined]
+    await console2.connect({"token": agent.token})
 
     note = await agent.emit(
         "message.send", {**send_payload("agent", conversation_id, "VIP customer"), "private": True}
@@ -234,7 +234,7 @@ async def test_private_notes_reach_agents_only(any_server: Running) -> None:
     assert [m["seq"] for m in agent_sync["messages"]] == [1, 2, 3]
     assert agent_sync["messages"][1] == note["message"]
     # A second tab opened later does not get it either, neither live nor by replay.
-    tab2 = await any_server.visitor(visitor.token)  # type: ignore[attr-defined]
+    tab2 = await any_server.visitor(visitor.token)
     assert [m["seq"] for m in (await tab2.emit("sync", {"last_seq": 1}))["messages"]] == [3]
     await tab2.nothing("message")
 

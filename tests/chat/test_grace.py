@@ -127,7 +127,7 @@ async def test_agent_back_within_the_grace_keeps_their_chats(start_server: Start
     await alice.close()
     timer = await timers.started()
     again = server.peer("/agent")
-    session = await again.connect({"token": alice.token})  # type: ignore[attr-defined]
+    session = await again.connect({"token": alice.token})
     assert ids(session["conversations"]) == convs
     assert session["agent"]["load"] == 2
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from server.store.models import Message
 from tests.conftest import Running, StartServer
-from tests.peers import Peer
+from tests.peers import Peer, session_of
 
 
 def conv_int(conversation_id: str) -> int:
@@ -121,9 +121,9 @@ async def test_event_flood_is_rate_limited_per_connection(start_server: StartSer
     server.chat.limits.clock = clock
     agent, first_tab, conversation_id = await open_chat(server)
     # Fresh connections, so each bucket is full (connecting and going online used tokens).
-    tab = await server.visitor(first_tab.token)  # type: ignore[attr-defined]
+    tab = await server.visitor(first_tab.token)
     console = server.peer("/agent")
-    await console.connect({"token": agent.token})  # type: ignore[attr-defined]
+    await console.connect({"token": agent.token})
 
     acks = await flood(tab, lambda n: payload(f"visitor flood {n}"))
     assert [ack["ok"] for ack in acks] == [True] * 10 + [False] * 20, acks
@@ -174,10 +174,10 @@ async def test_conversations_per_visitor_limit(start_server: StartServer) -> Non
     refused = await visitor.emit("conversation.start", {})
     assert code(refused) == "limit_conversations"
     # The same visitor in another tab is the same visitor.
-    tab = await server.visitor(visitor.token)  # type: ignore[attr-defined]
+    tab = await server.visitor(visitor.token)
     assert code(await tab.emit("conversation.start", {})) == "limit_conversations"
     assert code(await tab.emit("message.send", payload("hello?"))) == "no_conversation"
-    visitor_id = int(visitor.session["visitor"]["id"].removeprefix("v_"))  # type: ignore[attr-defined]
+    visitor_id = int(session_of(visitor)["visitor"]["id"].removeprefix("v_"))
     history = await server.chat.stores.conversations.for_visitor(visitor_id)
     assert sorted(f"c_{c.id}" for c in history) == sorted(started)
     assert all(c.status == "closed" for c in history)

@@ -8,15 +8,15 @@ import asyncio
 from typing import Any
 
 from tests.conftest import Running
-from tests.peers import Peer, routing_settled
+from tests.peers import Peer, agent_of, routing_settled, session_of
 
 
 def agent_id(agent: Peer) -> str:
-    return str(agent.info["id"])  # type: ignore[attr-defined]
+    return str(agent_of(agent)["id"])
 
 
 def agent_name(agent: Peer) -> str:
-    return str(agent.info["name"])  # type: ignore[attr-defined]
+    return str(agent_of(agent)["name"])
 
 
 def number(conversation_id: str) -> int:
@@ -98,7 +98,7 @@ async def test_new_conversation_goes_to_the_agent_with_most_free_capacity(any_se
     visitor = await any_server.visitor()
     conv = await start_chat(visitor)
     assigned = await expect_assigned(bob, conv["id"], "routed")
-    assert assigned["visitor"]["id"] == visitor.session["visitor"]["id"]  # type: ignore[attr-defined]
+    assert assigned["visitor"]["id"] == session_of(visitor)["visitor"]["id"]
     await expect_joined(visitor, conv["id"], "Bob", 1)
     await alice.nothing("conversation.assigned")
     assert await db_assigned(any_server, bob) == [conv["id"]]

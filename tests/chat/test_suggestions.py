@@ -38,7 +38,8 @@ class WordHashEmbedder:
             for word in text.lower().split():
                 vectors[row, hashlib.sha256(word.encode()).digest()[0] % DIM] += 1.0
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-9)
+        normalised: Vectors = vectors / np.maximum(norms, 1e-9)
+        return normalised
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ async def ready_assist(server: Running) -> Assist:
 
 
 async def test_messages_during_a_round_collapse_into_one_more_round(
-    start_server: StartServer, word_hash_assist: None
+    start_server: StartServer, word_hash_assist: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While the assist works on message 1, messages 2-4 arrive: the agent gets exactly two
     suggestion events, for message 1 and then for message 4 (the conversation as it is then)."""
@@ -79,7 +80,7 @@ async def test_messages_during_a_round_collapse_into_one_more_round(
         await gate.wait()
         return await suggest(turns, limit)
 
-    assist.suggest = gated  # type: ignore[method-assign]
+    monkeypatch.setattr(assist, "suggest", gated)
     agent, visitor, conversation_id = await open_chat(server)
     seqs = []
     for n in range(1, 5):

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 
 from tests.conftest import PASSWORD, Running
-from tests.peers import login
+from tests.peers import agent_of, login, session_of
 
 
 async def call(
@@ -137,7 +137,7 @@ async def test_patch_agent_capacity_role_and_name(server: Running) -> None:
     """PATCH changes capacity, role and name; raising capacity routes waiting chats at once."""
     _, admin = await signed_in(server, "Root", role="admin")
     grace = await server.agent("Grace", capacity=1)
-    grace_id = grace.info["id"]  # type: ignore[attr-defined]
+    grace_id = agent_of(grace)["id"]
     first = await server.visitor()
     assert (await first.emit("conversation.start", {}))["ok"]
     await grace.recv("conversation.assigned")
@@ -157,7 +157,7 @@ async def test_patch_agent_capacity_role_and_name(server: Running) -> None:
     assert status == 200
     assert body["agent"]["role"] == "admin" and body["agent"]["name"] == "Grace H."
     assert body["agent"]["connected"] is True and body["agent"]["load"] == 2
-    status, body = await call(server, "GET", "/api/admin/agents", grace.token)  # type: ignore[attr-defined]
+    status, body = await call(server, "GET", "/api/admin/agents", grace.token)
     assert status == 200, "the promoted agent is an admin now"
 
     for bad in ({"capacity": 0}, {"capacity": "2"}, {"role": "boss"}, {"disabled": "yes"}, {"name": ""}):
@@ -172,7 +172,7 @@ async def test_disabling_an_agent_requeues_chats_and_ends_sessions(server: Runni
     """Disabled: their chats go back to the queue, every session of theirs ends; enabling lets them back."""
     _, admin = await signed_in(server, "Root", role="admin")
     grace = await server.agent("Grace")
-    grace_id = grace.info["id"]  # type: ignore[attr-defined]
+    grace_id = agent_of(grace)["id"]
     _, second_session = await login(server.url, "grace@example.com", PASSWORD)
     visitor = await server.visitor()
     conv = (await visitor.emit("conversation.start", {"name": "Ada"}))["conversation"]
@@ -187,7 +187,7 @@ async def test_disabling_an_agent_requeues_chats_and_ends_sessions(server: Runni
     assert requeued["id"] == conv["id"] and requeued["queue_position"] == 1
     queued = await server.chat.stores.conversations.queued()
     assert [f"c_{c.id}" for c in queued] == [conv["id"]]
-    for token in (grace.token, second_session):  # type: ignore[attr-defined]
+    for token in (grace.token, second_session):
         status, body = await call(server, "GET", "/api/me", token)
         assert status == 401 and body["error"]["code"] == "unauthorized"
     for _ in range(100):
@@ -273,7 +273,7 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
     assert again == body
 
     visitor = await server.visitor()
-    settings = visitor.session["settings"]  # type: ignore[attr-defined]
+    settings = session_of(visitor)["settings"]
     assert settings["greeting"] == "Welcome to the shop!"
     assert settings["color"] == "#FF8800"
     assert settings["prechat"] == {"name": "optional", "email": "required"}
@@ -291,7 +291,7 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
     assert body["greeting"] == "Welcome to the shop!"
     assert body["prechat"] == {"name": "off", "email": "required"}
     later = await server.visitor()
-    assert later.session["settings"]["prechat"] == {"name": "off", "email": "required"}  # type: ignore[attr-defined]
+    assert session_of(later)["settings"]["prechat"] == {"name": "off", "email": "required"}
 
 
 async def test_canned_responses_crud(any_server: Running) -> None:

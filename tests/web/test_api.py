@@ -19,7 +19,7 @@ from aiohttp import web
 
 from server.app import create_app
 from tests.conftest import PASSWORD, Running, make_settings
-from tests.peers import login
+from tests.peers import agent_of, login
 
 WIDGET = Path(__file__).resolve().parents[2] / "widget"
 
@@ -204,7 +204,7 @@ async def test_transcript_has_every_message_including_notes(server: Running) -> 
         assert ack["ok"], ack
     assert (await grace.emit("conversation.close", {"conversation_id": conv_id}))["ok"]
 
-    status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=grace.token)  # type: ignore[attr-defined]
+    status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=grace.token)
     assert status == 200, body
     assert set(body) == {"conversation", "visitor", "messages"}
     assert body["conversation"]["id"] == conv_id
@@ -223,14 +223,14 @@ async def test_transcript_has_every_message_including_notes(server: Running) -> 
         ("event", False, "Grace closed the chat"),
     ]
     assert messages[1]["author"]["type"] == "visitor"
-    assert messages[2]["author"] == {"type": "agent", "id": grace.info["id"], "name": "Grace"}  # type: ignore[attr-defined]
+    assert messages[2]["author"] == {"type": "agent", "id": agent_of(grace)["id"], "name": "Grace"}
 
     # Any signed-in agent may read it; the visitor's token is no sign-in.
     other = await server.add_agent("Alan")
     _, other_token = await login(server.url, other["email"], PASSWORD)
     status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=other_token)
     assert status == 200 and len(body["messages"]) == 5
-    for token in (None, visitor.token):  # type: ignore[attr-defined]
+    for token in (None, visitor.token):
         status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=token)
         assert status == 401 and body["error"]["code"] == "unauthorized"
 
@@ -312,11 +312,11 @@ async def test_missing_build_answers_404_with_the_fix(tmp_path: Path) -> None:
 async def test_sign_out_closes_the_sockets_of_that_session_only(server: Running) -> None:
     """A console tab signed in with the ended session is disconnected; another session stays."""
     first = await server.agent("Grace", online=False)
-    _, other_token = await login(server.url, first.info["email"], PASSWORD)  # type: ignore[attr-defined]
+    _, other_token = await login(server.url, agent_of(first)["email"], PASSWORD)
     second = server.peer("/agent")
     await second.connect({"token": other_token})
     async with aiohttp.ClientSession() as http:
-        headers = {"Authorization": f"Bearer {first.token}"}  # type: ignore[attr-defined]
+        headers = {"Authorization": f"Bearer {first.token}"}
         async with http.post(f"{server.url}/api/logout", headers=headers) as r:
             assert r.status == 200
     for _ in range(50):
