@@ -51,7 +51,8 @@ async def _index(embedder: Embedder, kb: Path) -> PassageIndex:
         await upgrade(engine)
         async with Assist(engine, embedder) as assist:
             report = await assist.load([kb])
-            assert not report.failed and report.added, report.summary()
+            assert not report.failed, report.summary()
+            assert report.added, report.summary()
             assert assist._retriever is not None
             index = assist._retriever.index
         await engine.dispose()

@@ -79,7 +79,8 @@ class Peer:
         after every event the server sent this connection before answering the call.
         """
         ack = await self.emit("sync", FENCE)
-        assert ack["ok"] is False and ack["error"]["code"] == "not_found", ack
+        assert ack["ok"] is False, ack
+        assert ack["error"]["code"] == "not_found", ack
 
     async def nothing(self, event: str) -> None:
         """Assert that the server sent this connection no ``event`` before now (a fence, no wait).
@@ -122,7 +123,8 @@ async def routing_settled(agent: Peer) -> None:
     conversation that does not exist, comes after those passes and all they sent.
     """
     ack = await agent.emit("conversation.take", {"conversation_id": "c_0"})
-    assert ack["ok"] is False and ack["error"]["code"] == "not_found", ack
+    assert ack["ok"] is False, ack
+    assert ack["error"]["code"] == "not_found", ack
 
 
 async def login(base_url: str, email: str, password: str) -> tuple[dict[str, Any], str]:

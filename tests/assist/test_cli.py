@@ -38,13 +38,16 @@ def test_kb_commands_and_assist_commands(run: Run, kb_dir: Path, tmp_path: Path)
 
     (kb_dir / "broken.csv").unlink()
     again = run("kb", "load", str(kb_dir))
-    assert again.exit_code == 0 and "added 0, updated 0, unchanged 7, failed 0" in again.output
+    assert again.exit_code == 0
+    assert "added 0, updated 0, unchanged 7, failed 0" in again.output
 
     listed = run("kb", "list")
-    assert "card_arrival" in listed.output and listed.output.strip().endswith("7 articles")
+    assert "card_arrival" in listed.output
+    assert listed.output.strip().endswith("7 articles")
     assert run("kb", "remove", "password").exit_code == 0
     missing = run("kb", "remove", "password")
-    assert missing.exit_code != 0 and "no article with id 'password'" in missing.output
+    assert missing.exit_code != 0
+    assert "no article with id 'password'" in missing.output
 
     learn = _lines(
         tmp_path / "learn.jsonl",
@@ -82,8 +85,11 @@ def test_kb_commands_and_assist_commands(run: Run, kb_dir: Path, tmp_path: Path)
         "oos_n",
         "oos_false_suggestion_rate",
     ]
-    assert figures["n"] == 2 and figures["oos_n"] == 1
-    assert figures["recall@1"] == 1.0 and figures["oos_false_suggestion_rate"] == 0.0
+    assert figures["n"] == 2
+    assert figures["oos_n"] == 1
+    assert figures["recall@1"] == 1.0
+    assert figures["oos_false_suggestion_rate"] == 0.0
 
     plain = run("assist", "eval", str(queries))
-    assert "recall@3" in plain.output and "false-suggestion rate 0.0000" in plain.output
+    assert "recall@3" in plain.output
+    assert "false-suggestion rate 0.0000" in plain.output

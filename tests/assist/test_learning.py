@@ -69,7 +69,8 @@ async def test_events_are_recorded_and_teach(assist: Assist) -> None:
         1,
         1,
     )
-    assert report.insert_rate == 0.5 and report.dismiss_rate == 0.5
+    assert report.insert_rate == 0.5
+    assert report.dismiss_rate == 0.5
     assert report.top_articles == [("top_up", 2)]
     assert report.gaps == ["do you sell insurance?"]
     assert (await _ranking(assist, message))[0] == "top_up"

@@ -107,7 +107,8 @@ async def test_visitor_reaches_only_their_own_conversation(any_server: Running) 
     ack = await b.emit("sync", {"conversation_id": a_conv, "last_seq": 0})
     assert ack["ok"] is False
     assert ack["error"]["code"] == "not_found"
-    assert "messages" not in ack and "conversation" not in ack
+    assert "messages" not in ack
+    assert "conversation" not in ack
 
     # B has a conversation of their own: still no way into A's.
     started = await b.emit("conversation.start", {"name": "Bob"})
@@ -115,9 +116,11 @@ async def test_visitor_reaches_only_their_own_conversation(any_server: Running) 
     b_conv = started["conversation"]["id"]
     assert b_conv != a_conv
     ack = await b.emit("sync", {"conversation_id": a_conv, "last_seq": 0})
-    assert ack["ok"] is False and ack["error"]["code"] == "not_found"
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "not_found"
     own = await b.emit("sync", {"conversation_id": b_conv, "last_seq": 0})
-    assert own["ok"] and own["conversation"]["id"] == b_conv
+    assert own["ok"]
+    assert own["conversation"]["id"] == b_conv
     assert all(m["conversation_id"] == b_conv for m in own["messages"])
 
     # A and Grace talk; B hears none of it.
@@ -179,7 +182,8 @@ async def test_agent_connect_needs_a_live_session(server: Running) -> None:
     info = await server.add_agent("Grace")
     _, token = await login(server.url, info["email"], PASSWORD)
     status, body, _ = await http(server, "POST", "/api/logout", token=token)
-    assert status == 200 and body == {"ok": True}
+    assert status == 200
+    assert body == {"ok": True}
     peer = server.peer("/agent")
     assert await refused(peer, {"token": token}) == "unauthorized"
     assert peer.log == []
@@ -205,7 +209,8 @@ async def test_an_expired_sessions_open_socket_can_do_nothing(server: Running) -
     async with server.app[ENGINE].begin() as conn:
         await conn.execute(sa.update(sessions).values(expires_at=0.0))
     ack = await grace.emit("status.set", {"status": "away"})
-    assert ack["ok"] is False and ack["error"]["code"] == "unauthorized"
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "unauthorized"
 
 
 async def test_a_disabled_agents_session_stops_working(server: Running) -> None:
@@ -221,7 +226,8 @@ async def test_a_disabled_agents_session_stops_working(server: Running) -> None:
         token=admin.token,
         body={"disabled": True},
     )
-    assert status == 200 and body["agent"]["disabled"] is True
+    assert status == 200
+    assert body["agent"]["disabled"] is True
     await wait_for(lambda: closed(grace))
     heard = len(grace.log)
 
@@ -232,10 +238,12 @@ async def test_a_disabled_agents_session_stops_working(server: Running) -> None:
         "/api/login",
         body={"email": agent_of(grace)["email"], "password": PASSWORD},
     )
-    assert status == 401 and body["error"]["code"] == "invalid_credentials"
+    assert status == 401
+    assert body["error"]["code"] == "invalid_credentials"
     # Her chat went back to the queue, and on to the next agent to come online.
     queued = await visitor.recv_until("conversation.updated", lambda d: d["status"] == "queued")
-    assert queued["queue_position"] == 1 and queued["agent"] is None
+    assert queued["queue_position"] == 1
+    assert queued["agent"] is None
     other = await server.visitor()
     assert (await other.emit("conversation.start", {"name": "Zoe"}))["ok"]
     assert (await admin.emit("status.set", {"status": "online"}))["ok"]
@@ -263,7 +271,9 @@ async def test_private_notes_and_agent_events_never_reach_a_visitor(server: Runn
         "private": True,
     }
     ack = await grace.emit("message.send", note)
-    assert ack["ok"] and ack["message"]["private"] is True and ack["message"]["type"] == "note"
+    assert ack["ok"]
+    assert ack["message"]["private"] is True
+    assert ack["message"]["type"] == "note"
     public = {"conversation_id": conv_id, "client_id": client_id(), "text": "hello-visitor-8"}
     assert (await grace.emit("message.send", public))["ok"]
     await visitor.recv_until("message", lambda m: m["text"] == "hello-visitor-8")
@@ -275,7 +285,8 @@ async def test_private_notes_and_agent_events_never_reach_a_visitor(server: Runn
     assert moved["ok"], moved
     await alan.recv_until("conversation.assigned", lambda d: d["reason"] == "transferred")
     transfer_note = await alan.recv_until("message", lambda m: m["event"] == "transferred")
-    assert transfer_note["private"] is True and "transfer-note-vip-9" in transfer_note["text"]
+    assert transfer_note["private"] is True
+    assert "transfer-note-vip-9" in transfer_note["text"]
     await visitor.recv_until("message", lambda m: m["text"] == "Alan joined the chat")
 
     # Another visitor waits in the queue (Alan is full, Grace is made away): queue.updated goes out.
@@ -296,7 +307,8 @@ async def test_private_notes_and_agent_events_never_reach_a_visitor(server: Runn
     assert not events & AGENT_ONLY_EVENTS
     for event, data in visitor.log:
         if event == "message":
-            assert data["private"] is False and data["type"] != "note", data
+            assert data["private"] is False, data
+            assert data["type"] != "note", data
     dumped = json.dumps(visitor.log)
     for secret in ("note-only-agents-7", "transfer-note-vip-9", "transferred the chat"):
         assert secret not in dumped, secret
@@ -304,7 +316,8 @@ async def test_private_notes_and_agent_events_never_reach_a_visitor(server: Runn
     replay = await visitor.emit("sync", {"last_seq": 0})
     assert replay["ok"]
     assert all(m["private"] is False for m in replay["messages"])
-    assert "note-only-agents-7" not in json.dumps(replay) and "transfer-note-vip-9" not in json.dumps(replay)
+    assert "note-only-agents-7" not in json.dumps(replay)
+    assert "transfer-note-vip-9" not in json.dumps(replay)
     # The agents' stream has them all, gap-free.
     full = await alan.emit("sync", {"conversation_id": conv_id, "last_seq": 0})
     seqs = [m["seq"] for m in full["messages"]]
@@ -349,11 +362,13 @@ async def test_origin_added_by_the_admin_works_at_once(server: Running) -> None:
         token=admin.token,
         body={"allowed_origins": ["https://blog.example/"]},
     )
-    assert status == 200 and body["allowed_origins"] == ["https://blog.example"]
+    assert status == 200
+    assert body["allowed_origins"] == ["https://blog.example"]
     peer = await server.visitor(headers=origin)
     assert session_of(peer)["settings"]["greeting"]
     status, _, headers = await http(server, "GET", "/api/widget/settings", headers=origin)
-    assert status == 200 and headers["Access-Control-Allow-Origin"] == "https://blog.example"
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "https://blog.example"
 
     status, _, _ = await http(
         server,
@@ -385,7 +400,8 @@ async def test_widget_settings_http_is_origin_checked(start_server: StartServer)
     assert "allowed_origins" not in body
 
     status, _, headers = await http(server, "GET", "/api/widget/settings", headers={"Origin": server.url})
-    assert status == 200 and headers["Access-Control-Allow-Origin"] == server.url
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == server.url
 
 
 async def test_agent_cannot_touch_another_agents_conversation(server: Running) -> None:

@@ -82,7 +82,8 @@ async def test_same_client_id_three_times_stores_one_message(any_server: Running
         assert all(ack["ok"] for ack in acks), acks
         assert acks[0]["message"]["seq"] == seq
         assert acks[0]["message"]["text"] == payload["text"]
-        assert acks[1] == acks[0] and acks[2] == acks[0]
+        assert acks[1] == acks[0]
+        assert acks[2] == acks[0]
         expected.append((seq, payload["client_id"], payload["text"]))
         assert [(m.seq, m.client_id, m.text) for m in await stored(any_server, conversation_id)] == expected
         assert await other.recv("message") == acks[0]["message"]
@@ -102,7 +103,8 @@ async def test_concurrent_sends_of_one_client_id_store_one_message(any_server: R
 
         assert all(ack["ok"] for ack in acks), acks
         assert {ack["message"]["seq"] for ack in acks} == {seq}
-        assert acks[1] == acks[0] and acks[2] == acks[0]
+        assert acks[1] == acks[0]
+        assert acks[2] == acks[0]
         expected.append((seq, payload["client_id"]))
         assert [(m.seq, m.client_id) for m in await stored(any_server, conversation_id)] == expected
         assert await other.recv("message") == acks[0]["message"]
@@ -163,11 +165,13 @@ async def test_replay_after_reconnect_returns_exactly_what_was_missed(any_server
 
     back = await any_server.visitor(token)
     session = session_of(back)
-    assert session["token"] and session["conversation"]["id"] == conversation_id
+    assert session["token"]
+    assert session["conversation"]["id"] == conversation_id
     assert session["conversation"]["last_seq"] == 21
     ack = await back.emit("sync", {"last_seq": 1})
 
-    assert ack["ok"] and ack["more"] is False, ack
+    assert ack["ok"], ack
+    assert ack["more"] is False, ack
     assert ack["conversation"]["id"] == conversation_id
     replayed = ack["messages"]
     assert [m["seq"] for m in replayed] == list(range(2, 22))
@@ -262,19 +266,25 @@ async def test_sync_pages_at_500(any_server: Running) -> None:
     await insert_messages(any_server, conversation_id, 620, every_private=10)  # seqs 2..621
     everything = [m.seq for m in await stored(any_server, conversation_id)]
     public = [m.seq for m in await stored(any_server, conversation_id, include_private=False)]
-    assert everything == list(range(1, 622)) and len(public) == 621 - 62
+    assert everything == list(range(1, 622))
+    assert len(public) == 621 - 62
 
     first = await agent.emit("sync", {"conversation_id": conversation_id, "last_seq": 0})
-    assert first["more"] is True and [m["seq"] for m in first["messages"]] == list(range(1, 501))
+    assert first["more"] is True
+    assert [m["seq"] for m in first["messages"]] == list(range(1, 501))
     rest = await agent.emit("sync", {"conversation_id": conversation_id, "last_seq": 500})
-    assert rest["more"] is False and [m["seq"] for m in rest["messages"]] == list(range(501, 622))
+    assert rest["more"] is False
+    assert [m["seq"] for m in rest["messages"]] == list(range(501, 622))
     exactly = await agent.emit("sync", {"conversation_id": conversation_id, "last_seq": 121})
-    assert exactly["more"] is False and len(exactly["messages"]) == 500
+    assert exactly["more"] is False
+    assert len(exactly["messages"]) == 500
 
     page1 = await visitor.emit("sync", {"last_seq": 0})
-    assert page1["more"] is True and [m["seq"] for m in page1["messages"]] == public[:500]
+    assert page1["more"] is True
+    assert [m["seq"] for m in page1["messages"]] == public[:500]
     page2 = await visitor.emit("sync", {"last_seq": page1["messages"][-1]["seq"]})
-    assert page2["more"] is False and [m["seq"] for m in page2["messages"]] == public[500:]
+    assert page2["more"] is False
+    assert [m["seq"] for m in page2["messages"]] == public[500:]
     assert not any(m["private"] for m in page1["messages"] + page2["messages"])
 
 

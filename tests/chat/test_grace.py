@@ -141,4 +141,5 @@ async def test_agent_back_within_the_grace_keeps_their_chats(start_server: Start
     for visitor in visitors:
         await visitor.nothing("conversation.updated")
     ack = await again.emit("status.set", {"status": "online"})
-    assert ack["agent"]["load"] == 2 and ack["agent"]["connected"] is True, ack
+    assert ack["agent"]["load"] == 2, ack
+    assert ack["agent"]["connected"] is True, ack

@@ -167,7 +167,8 @@ async def test_conversations_per_visitor_limit(start_server: StartServer) -> Non
         started.append(ack["conversation"]["id"])
         # Starting again while one is open returns that one: not a new conversation.
         again = await visitor.emit("conversation.start", {})
-        assert again["ok"] and again["conversation"]["id"] == started[-1]
+        assert again["ok"]
+        assert again["conversation"]["id"] == started[-1]
         closed = await admin.emit("conversation.close", {"conversation_id": started[-1]})
         assert closed["ok"], closed
 
@@ -198,7 +199,8 @@ async def test_conversations_per_ip_limit(start_server: StartServer) -> None:
     # A visitor who has an open conversation still gets it back.
     first, first_id = started[0]
     again = await first.emit("conversation.start", {})
-    assert again["ok"] and again["conversation"]["id"] == first_id
+    assert again["ok"]
+    assert again["conversation"]["id"] == first_id
     assert (await first.emit("message.send", payload("still here")))["ok"]
 
 
@@ -241,5 +243,6 @@ async def test_bad_payloads_are_bad_request_and_store_nothing(start_server: Star
     await agent.nothing("message")
     # The connections still work afterwards, and the client_id was not used up.
     ok = await visitor.emit("message.send", {"client_id": client_id, "text": "finally"})
-    assert ok["ok"] and ok["message"]["seq"] == 2, ok
+    assert ok["ok"], ok
+    assert ok["message"]["seq"] == 2, ok
     assert await agent.recv("message") == ok["message"]

@@ -167,7 +167,8 @@ async def test_queue_is_first_in_first_out(any_server: Running) -> None:
         await visitor.nothing("conversation.updated")  # nobody's place moved yet
 
     closed = await solo.emit("conversation.close", {"conversation_id": first})
-    assert closed["ok"] and closed["conversation"]["status"] == "closed", closed
+    assert closed["ok"], closed
+    assert closed["conversation"]["status"] == "closed", closed
     assert (await first_visitor.recv("conversation.updated"))["status"] == "closed"
 
     await expect_assigned(solo, convs[0], "routed")
@@ -221,12 +222,14 @@ async def test_away_agent_takes_a_queued_conversation(server: Running) -> None:
     again = await other.emit("conversation.take", {"conversation_id": conv["id"]})
     assert again == {"ok": False, "error": {"code": "not_queued", "message": again["error"]["message"]}}
     missing = await other.emit("conversation.take", {"conversation_id": "c_999999"})
-    assert missing["ok"] is False and missing["error"]["code"] == "not_found", missing
+    assert missing["ok"] is False, missing
+    assert missing["error"]["code"] == "not_found", missing
 
     second_visitor = await server.visitor()
     second = await start_chat(second_visitor)
     full = await taker.emit("conversation.take", {"conversation_id": second["id"]})
-    assert full["ok"] is False and full["error"]["code"] == "over_capacity", full
+    assert full["ok"] is False, full
+    assert full["error"]["code"] == "over_capacity", full
     await routing_settled(taker)
     assert await db_queue(server) == [second["id"]]
     assert await db_assigned(server, taker) == [conv["id"]]
@@ -277,7 +280,8 @@ async def test_transfer_moves_the_chat_and_keeps_the_note_private(server: Runnin
     )
     # Bob also got the note live, after the assignment was announced.
     live = await bob.recv_until("message", lambda m: m["conversation_id"] == conv and m["seq"] == 2)
-    assert live["private"] is True and note in live["text"]
+    assert live["private"] is True
+    assert note in live["text"]
 
     await visitor.nothing("message")
     messages = [data for event, data in visitor.log if event == "message"]

@@ -32,10 +32,14 @@ async def test_statements_run_on_the_loop_thread_with_sqlalchemy_semantics(tmp_p
         async with engine.begin() as conn:
             await conn.run_sync(METADATA.create_all)
             await conn.execute(ITEMS.insert(), [{"name": "a"}, {"name": "b"}])
-        with pytest.raises(IntegrityError):
+
+        async def insert_c_then_a_again() -> None:
             async with engine.begin() as conn:
                 await conn.execute(ITEMS.insert(), {"name": "c"})
                 await conn.execute(ITEMS.insert(), {"name": "a"})  # unique: the whole transaction goes
+
+        with pytest.raises(IntegrityError):
+            await insert_c_then_a_again()
         async with engine.connect() as conn:
             names = (await conn.execute(sa.select(ITEMS.c.name).order_by(ITEMS.c.id))).scalars().all()
             returned = (

@@ -91,7 +91,8 @@ async def test_login_returns_agent_token_and_a_safe_cookie(server: Running) -> N
         "load": 0,
         "connected": False,
     }
-    assert isinstance(body["token"], str) and len(body["token"]) >= 32
+    assert isinstance(body["token"], str)
+    assert len(body["token"]) >= 32
     cookie = session_cookie(response)
     assert cookie.value == body["token"]
     assert cookie["httponly"] is True
@@ -131,7 +132,8 @@ async def test_login_refusals(server: Running) -> None:
         {"email": 1, "password": PASSWORD},
     ):
         status, body, _ = await call(server, "POST", "/api/login", body=missing)
-        assert status == 400 and body["error"]["code"] == "bad_request", (missing, body)
+        assert status == 400, (missing, body)
+        assert body["error"]["code"] == "bad_request", (missing, body)
 
 
 async def test_me_with_cookie_and_with_bearer_token(server: Running) -> None:
@@ -153,7 +155,8 @@ async def test_me_with_cookie_and_with_bearer_token(server: Running) -> None:
     assert body["agent"]["connected"] is False
 
     status, body, _ = await call(server, "GET", "/api/me", headers={"Cookie": f"tandem_session={token}"})
-    assert status == 200 and body["agent"]["id"] == info["id"]
+    assert status == 200
+    assert body["agent"]["id"] == info["id"]
 
     for headers in ({}, {"Authorization": "Bearer not-a-session"}, {"Cookie": "tandem_session=forged"}):
         status, body, _ = await call(server, "GET", "/api/me", headers=headers)
@@ -168,13 +171,15 @@ async def test_logout_ends_the_session(server: Running) -> None:
     _, other_token = await login(server.url, info["email"], PASSWORD)
 
     status, body, response = await call(server, "POST", "/api/logout", token=token)
-    assert status == 200 and body == {"ok": True}
+    assert status == 200
+    assert body == {"ok": True}
     cleared = session_cookie(response)
     assert cleared.value == ""
     assert cleared["max-age"] == "0" or "1970" in cleared["expires"]
 
     status, body, _ = await call(server, "GET", "/api/me", token=token)
-    assert status == 401 and body["error"]["code"] == "unauthorized"
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
     status, _, _ = await call(server, "GET", "/api/canned", headers={"Cookie": f"tandem_session={token}"})
     assert status == 401
     # Only that session ended: another sign-in of the same agent still works.
@@ -182,7 +187,8 @@ async def test_logout_ends_the_session(server: Running) -> None:
     assert status == 200
     # Signing out with no session is harmless.
     status, body, _ = await call(server, "POST", "/api/logout")
-    assert status == 200 and body == {"ok": True}
+    assert status == 200
+    assert body == {"ok": True}
 
 
 async def test_transcript_has_every_message_including_notes(server: Running) -> None:
@@ -229,10 +235,12 @@ async def test_transcript_has_every_message_including_notes(server: Running) -> 
     other = await server.add_agent("Alan")
     _, other_token = await login(server.url, other["email"], PASSWORD)
     status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=other_token)
-    assert status == 200 and len(body["messages"]) == 5
+    assert status == 200
+    assert len(body["messages"]) == 5
     for token in (None, visitor.token):
         status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=token)
-        assert status == 401 and body["error"]["code"] == "unauthorized"
+        assert status == 401
+        assert body["error"]["code"] == "unauthorized"
 
 
 async def test_transcript_of_unknown_conversation_is_404(server: Running) -> None:
@@ -262,7 +270,8 @@ async def test_canned_responses_for_agents(server: Running) -> None:
     ]
     assert all(isinstance(c["id"], str) for c in body["canned"]), "ids are strings (docs/protocol.md)"
     status, body, _ = await call(server, "GET", "/api/canned")
-    assert status == 401 and body["error"]["code"] == "unauthorized"
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
 
 
 @pytest.mark.usefixtures("built_widget")
@@ -287,7 +296,8 @@ async def test_pages_and_scripts_are_served(server: Running) -> None:
             assert r.headers["Cache-Control"] == "no-cache"
             assert len(await r.read()) > 1000
         async with http.get(server.url + "/console/transcripts/c_1") as r:
-            assert r.status == 200 and r.content_type == "text/html"
+            assert r.status == 200
+            assert r.content_type == "text/html"
         for path in ("/static/.secret.js", "/static/index.html", "/static/nothing.js", "/nowhere"):
             async with http.get(server.url + path) as r:
                 assert r.status == 404, path

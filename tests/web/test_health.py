@@ -91,7 +91,8 @@ async def test_healthz_reports_a_broken_database(server: Running, monkeypatch: p
 async def test_connected_sockets_track_connects_and_disconnects(server: Running) -> None:
     """tandem_connected_sockets{role} rises on connect, falls on disconnect; refusals do not count."""
     samples = await scrape(server)
-    assert sockets(samples, "visitor") == 0 and sockets(samples, "agent") == 0
+    assert sockets(samples, "visitor") == 0
+    assert sockets(samples, "agent") == 0
 
     first = await server.visitor()
     second = await server.visitor()
