@@ -79,7 +79,8 @@ class NoisyCopies:
             self._cache.update(zip(missing, self.real.embed(missing), strict=True))
         vectors = np.stack([self._cache[b] for b in base])
         vectors = vectors + self._rng.normal(0, 0.01, vectors.shape).astype(np.float32)
-        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+        normalised: Vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+        return normalised
 
 
 def source_articles(kb: Path) -> list[ArticleDoc]:

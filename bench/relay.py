@@ -24,6 +24,7 @@ from aiohttp import web
 NAMESPACES = ("/visitor", "/agent")
 
 
+# python-socketio has no type hints, so its classes are Any to mypy: subclassing one needs this.
 class RelayNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     """Joins rooms on connect; relays ``message.send`` to the room on every namespace."""
 

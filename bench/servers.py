@@ -239,7 +239,7 @@ async def profile(pid: int, delay: float, seconds: float, out: Path) -> Path | N
         *argv, "--threads", "-f", "raw", "-o", str(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     await proc.wait()
-    return out if out.exists() else None
+    return out if await asyncio.to_thread(out.exists) else None
 
 
 class Monitor:

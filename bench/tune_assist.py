@@ -52,7 +52,8 @@ async def _index(embedder: Embedder, kb: Path) -> PassageIndex:
         await upgrade(engine)
         async with Assist(engine, embedder) as assist:
             report = await assist.load([kb])
-            assert not report.failed and report.added, report.summary()
+            assert not report.failed, report.summary()
+            assert report.added, report.summary()
             assert assist._retriever is not None
             index = assist._retriever.index
         await engine.dispose()
@@ -62,7 +63,8 @@ async def _index(embedder: Embedder, kb: Path) -> PassageIndex:
 def _vectors(data: Path, embedder: Embedder, texts: list[str]) -> Array:
     cache = data / f"tune_vectors-{embedder.fingerprint}.npy"
     if cache.exists():
-        return np.load(cache)
+        cached: Array = np.load(cache)
+        return cached
     vectors = embedder.embed(texts)
     np.save(cache, vectors)
     return vectors
@@ -122,7 +124,7 @@ def fold_signals(
     examples = [Example(texts[i], index.article_ids[truth[i]], 1, vectors[i]) for i in train]
     held = [texts[i] for i in rows]
     signals: dict[str, Array] = {}
-    nearest = np.zeros(len(rows))
+    nearest: Array = np.zeros(len(rows))
     for model_c, lexical_c in cs:
         params = dataclasses.replace(base, model_c=model_c, lexical_c=lexical_c)
         learned = LearnedIndex(examples).fit(params)

@@ -57,8 +57,8 @@ class Running:
         info = await self.add_agent(name, capacity=capacity, role=role)
         _, token = await login(self.url, info["email"], PASSWORD)
         peer = self.peer("/agent")
-        peer.info = info  # type: ignore[attr-defined]
-        peer.token = token  # type: ignore[attr-defined]
+        peer.info = info
+        peer.token = token
         await peer.connect({"token": token})
         if online:
             ack = await peer.emit("status.set", {"status": "online"})
@@ -68,8 +68,8 @@ class Running:
     async def visitor(self, token: str | None = None, **kwargs: Any) -> Peer:
         peer = self.peer("/visitor", **kwargs)
         session = await peer.connect({"token": token} if token else {})
-        peer.token = session["token"]  # type: ignore[attr-defined]
-        peer.session = session  # type: ignore[attr-defined]
+        peer.token = session["token"]
+        peer.session = session
         return peer
 
 
@@ -146,7 +146,7 @@ async def any_database(request: pytest.FixtureRequest) -> AsyncIterator[dict[str
         return
     import uuid
 
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     try:
         admin = await asyncpg.connect(PG_ADMIN_URL, timeout=3)

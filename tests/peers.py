@@ -11,6 +11,11 @@ import socketio
 
 DEFAULT_TIMEOUT = 5.0
 
+# A sync of a conversation that cannot exist (ids start at 1): on either namespace it reads nothing
+# and changes nothing (a sync of a visitor's own queued chat would make the server remember the
+# place it told them), and is answered not_found.
+FENCE = {"conversation_id": "c_0", "last_seq": 0}
+
 
 class Peer:
     """One Socket.IO connection to a namespace, with per-event inboxes."""
@@ -23,6 +28,10 @@ class Peer:
         self.inbox: dict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self.log: list[tuple[str, Any]] = []
         self.sio.on("*", self._record, namespace=namespace)
+        # Set by the helpers that make signed-in agents and visitors (tests/conftest.py, Running).
+        self.info: dict[str, Any] | None = None  # an agent's id, email and name
+        self.token: str | None = None  # an agent's session token, or a visitor's token
+        self.session: dict[str, Any] | None = None  # a visitor's first session event
 
     async def _record(self, event: str, data: Any = None) -> None:
         self.log.append((event, data))
@@ -62,9 +71,25 @@ class Peer:
 
         return await asyncio.wait_for(loop(), timeout)
 
-    async def nothing(self, event: str, wait: float = 0.3) -> None:
-        """Assert no ``event`` arrives within ``wait`` seconds."""
-        await asyncio.sleep(wait)
+    async def fence(self) -> None:
+        """Return once this connection holds every event the server sent it before the fence.
+
+        The server writes a connection's packets in order, and this client records each event
+        before it handles any packet that arrived after it; so the acknowledgement of a call comes
+        after every event the server sent this connection before answering the call.
+        """
+        ack = await self.emit("sync", FENCE)
+        assert ack["ok"] is False, ack
+        assert ack["error"]["code"] == "not_found", ack
+
+    async def nothing(self, event: str) -> None:
+        """Assert that the server sent this connection no ``event`` before now (a fence, no wait).
+
+        This covers what the server did before the fence: call it once the action that could leak
+        has completed there (its acknowledgement came back, or an event the server sends after the
+        possible leak arrived, on any connection).
+        """
+        await self.fence()
         assert self.inbox[event].empty(), f"unexpected {event}: {self.inbox[event].get_nowait()}"
 
     def drain(self, event: str) -> list[Any]:
@@ -76,6 +101,30 @@ class Peer:
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
+
+
+def agent_of(peer: Peer) -> dict[str, Any]:
+    """The agent (id, email, name) a console made by ``Running.agent`` is signed in as."""
+    assert peer.info is not None, f"this {peer.namespace} peer is no signed-in agent"
+    return peer.info
+
+
+def session_of(peer: Peer) -> dict[str, Any]:
+    """The ``session`` event a visitor made by ``Running.visitor`` got when it connected."""
+    assert peer.session is not None, f"this {peer.namespace} peer is no connected visitor"
+    return peer.session
+
+
+async def routing_settled(agent: Peer) -> None:
+    """Return once every routing pass the server started or was asked for has finished.
+
+    Passes and manual takes run one at a time, in turn (server/chat/routing.py), and a pass asked
+    for is under way before the server reads its next event; so the answer to a take, even of a
+    conversation that does not exist, comes after those passes and all they sent.
+    """
+    ack = await agent.emit("conversation.take", {"conversation_id": "c_0"})
+    assert ack["ok"] is False, ack
+    assert ack["error"]["code"] == "not_found", ack
 
 
 async def login(base_url: str, email: str, password: str) -> tuple[dict[str, Any], str]:

@@ -213,8 +213,9 @@ class ResumingClient:
 
         def done(t: asyncio.Task[Any]) -> None:
             self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                self.errors.append(t.exception())  # type: ignore[arg-type]
+            error = None if t.cancelled() else t.exception()
+            if error is not None:
+                self.errors.append(error)
 
         task.add_done_callback(done)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from server.auth.visitor_tokens import VisitorTokens
 from server.chat.background import Background
@@ -38,5 +39,13 @@ class ChatContext:
     metrics: Metrics
     background: Background
 
-    def connection_limits(self) -> ConnectionLimits:
+    @cached_property
+    def limits(self) -> ConnectionLimits:
+        """The rate limits of both namespaces' sockets (socket ids are unique across namespaces).
+
+        One object, reachable from the context, so a test can hand it a clock (``limits.clock``).
+        """
         return ConnectionLimits(self.settings.events_per_second, self.settings.events_burst)
+
+    def connection_limits(self) -> ConnectionLimits:
+        return self.limits

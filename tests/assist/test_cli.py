@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ from click.testing import CliRunner, Result
 
 from server.cli import main
 
+Run = Callable[..., Result]
+
 
 @pytest.fixture
-def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path) -> Run:
     env = {"TANDEM_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1", "TANDEM_DATABASE_URL": ""}
 
     def invoke(*args: str) -> Result:
@@ -26,7 +29,7 @@ def _lines(path: Path, rows: list[dict[str, object]]) -> Path:
     return path
 
 
-def test_kb_commands_and_assist_commands(run, kb_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_kb_commands_and_assist_commands(run: Run, kb_dir: Path, tmp_path: Path) -> None:
     (kb_dir / "broken.csv").write_text("id,title\nx,y\n")
     loaded = run("kb", "load", str(kb_dir))
     assert loaded.exit_code == 1
@@ -35,13 +38,16 @@ def test_kb_commands_and_assist_commands(run, kb_dir: Path, tmp_path: Path) -> N
 
     (kb_dir / "broken.csv").unlink()
     again = run("kb", "load", str(kb_dir))
-    assert again.exit_code == 0 and "added 0, updated 0, unchanged 7, failed 0" in again.output
+    assert again.exit_code == 0
+    assert "added 0, updated 0, unchanged 7, failed 0" in again.output
 
     listed = run("kb", "list")
-    assert "card_arrival" in listed.output and listed.output.strip().endswith("7 articles")
+    assert "card_arrival" in listed.output
+    assert listed.output.strip().endswith("7 articles")
     assert run("kb", "remove", "password").exit_code == 0
     missing = run("kb", "remove", "password")
-    assert missing.exit_code != 0 and "no article with id 'password'" in missing.output
+    assert missing.exit_code != 0
+    assert "no article with id 'password'" in missing.output
 
     learn = _lines(
         tmp_path / "learn.jsonl",
@@ -79,8 +85,11 @@ def test_kb_commands_and_assist_commands(run, kb_dir: Path, tmp_path: Path) -> N
         "oos_n",
         "oos_false_suggestion_rate",
     ]
-    assert figures["n"] == 2 and figures["oos_n"] == 1
-    assert figures["recall@1"] == 1.0 and figures["oos_false_suggestion_rate"] == 0.0
+    assert figures["n"] == 2
+    assert figures["oos_n"] == 1
+    assert figures["recall@1"] == 1.0
+    assert figures["oos_false_suggestion_rate"] == 0.0
 
     plain = run("assist", "eval", str(queries))
-    assert "recall@3" in plain.output and "false-suggestion rate 0.0000" in plain.output
+    assert "recall@3" in plain.output
+    assert "false-suggestion rate 0.0000" in plain.output

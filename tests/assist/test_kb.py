@@ -17,20 +17,25 @@ async def test_load_reload_and_edit(engine: AsyncEngine, embedder: CountingEmbed
         assert sorted(first.added) == [
             "atm_fees", "card_arrival", "change_pin", "close_account", "password", "refunds", "top_up",
         ]  # fmt: skip
-        assert first.failed == [] and first.embedded_passages > 7
+        assert first.failed == []
+        assert first.embedded_passages > 7
 
         embedder.texts.clear()
         again = await assist.load([kb_dir])
-        assert len(again.unchanged) == 7 and not again.added and not again.updated
+        assert len(again.unchanged) == 7
+        assert not again.added
+        assert not again.updated
         assert embedder.texts == []  # nothing embedded again
 
         path = kb_dir / "card_arrival.md"
         path.write_text(path.read_text().replace("10 working days", "8 working days"))
         edited = await assist.load([kb_dir])
-        assert edited.updated == ["card_arrival"] and len(edited.unchanged) == 6
+        assert edited.updated == ["card_arrival"]
+        assert len(edited.unchanged) == 6
         # Only the edited passage is embedded again, not the article's other passages or its title.
         assert edited.embedded_passages == 1
-        assert len(embedder.texts) == 1 and "8 working days" in embedder.texts[0]
+        assert len(embedder.texts) == 1
+        assert "8 working days" in embedder.texts[0]
     finally:
         await assist.close()
 
@@ -71,7 +76,8 @@ async def test_list_get_remove(assist: Assist) -> None:
     assert articles["card_arrival"].passages == 3
     assert articles["atm_fees"].tags == ("fees", "atm")
     doc = await assist.kb.get("change_pin")
-    assert doc is not None and doc.title == "How do I change my PIN?"
+    assert doc is not None
+    assert doc.title == "How do I change my PIN?"
     assert await assist.remove("change_pin")
     assert not await assist.remove("change_pin")
     assert await assist.kb.get("change_pin") is None

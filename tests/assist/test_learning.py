@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from assist.events import change_ratio
 from assist.service import Assist
+from tests.assist.conftest import CountingEmbedder
 
 QUESTION = "can I get my money back for a purchase I returned?"
 
@@ -30,7 +33,9 @@ async def test_dismissal_lowers_an_article(assist: Assist) -> None:
     assert after.index(top) > 0
 
 
-async def test_learning_survives_a_restart(assist: Assist, engine, embedder) -> None:  # type: ignore[no-untyped-def]
+async def test_learning_survives_a_restart(
+    assist: Assist, engine: AsyncEngine, embedder: CountingEmbedder
+) -> None:
     await assist.learn("how do I leave Northwind for good", "close_account")
     async with Assist(engine, embedder) as again:
         ranking = await _ranking(again, "where do I find the button to leave Northwind for good")
@@ -39,8 +44,9 @@ async def test_learning_survives_a_restart(assist: Assist, engine, embedder) -> 
 
 async def test_events_are_recorded_and_teach(assist: Assist) -> None:
     message = "my salary hasn't shown up yet"
-    [top] = (await assist.search(message, limit=1)) or [None]
-    assert top is not None
+    found = await assist.search(message, limit=1)
+    assert len(found) == 1
+    top = found[0]
     await assist.record("shown", conversation_id=1, agent_id=2, article_id=top.article_id, message=message)
     await assist.record("shown", conversation_id=1, agent_id=2, article_id="top_up", message=message)
     await assist.record("inserted", conversation_id=1, agent_id=2, article_id="top_up", message=message)
@@ -63,7 +69,8 @@ async def test_events_are_recorded_and_teach(assist: Assist) -> None:
         1,
         1,
     )
-    assert report.insert_rate == 0.5 and report.dismiss_rate == 0.5
+    assert report.insert_rate == 0.5
+    assert report.dismiss_rate == 0.5
     assert report.top_articles == [("top_up", 2)]
     assert report.gaps == ["do you sell insurance?"]
     assert (await _ranking(assist, message))[0] == "top_up"

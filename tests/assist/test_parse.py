@@ -32,7 +32,8 @@ def test_html_text_without_scripts_or_navigation(kb_dir: Path) -> None:
     assert doc.id == "refunds"
     assert doc.title == "Getting a refund for a purchase"
     assert "## Refund not received" in doc.body
-    assert "tracking" not in doc.body and "Home / Help" not in doc.body
+    assert "tracking" not in doc.body
+    assert "Home / Help" not in doc.body
 
 
 def test_plain_text_title_from_first_line(kb_dir: Path) -> None:
@@ -44,7 +45,8 @@ def test_plain_text_title_from_first_line(kb_dir: Path) -> None:
 def test_jsonl_and_csv_and_json(kb_dir: Path, tmp_path: Path) -> None:
     assert [d.id for d in parse_file(kb_dir / "more.jsonl")] == ["top_up", "close_account"]
     [fee] = parse_file(kb_dir / "fees.csv")
-    assert fee.tags == ("fees", "atm") and fee.url == "https://help.example.com/atm"
+    assert fee.tags == ("fees", "atm")
+    assert fee.url == "https://help.example.com/atm"
     path = tmp_path / "a.json"
     path.write_text('{"articles": [{"id": 7, "title": "T", "body": "B", "tags": ["x"]}]}')
     [doc] = parse_file(path)
@@ -67,7 +69,8 @@ def test_broken_files_are_named(tmp_path: Path, name: str, text: str, reason: st
     path.write_text(text)
     with pytest.raises(ParseError) as error:
         parse_file(path)
-    assert str(path) in str(error.value) and reason in str(error.value)
+    assert str(path) in str(error.value)
+    assert reason in str(error.value)
 
 
 def test_not_utf8(tmp_path: Path) -> None:
@@ -87,6 +90,7 @@ def test_long_sections_split_and_keep_their_heading() -> None:
     body = "Intro text here.\n\n## Details\n" + sentence * 40
     passages = split_article("Title", body, SplitOptions(max_words=60))
     assert passages[0].heading is None
-    assert len(passages) > 3 and all(p.heading == "Details" for p in passages[1:])
+    assert len(passages) > 3
+    assert all(p.heading == "Details" for p in passages[1:])
     assert all(len(p.text.split()) <= 60 for p in passages)
     assert passage_context("Title", "Details", "x").startswith("Title. Details.")

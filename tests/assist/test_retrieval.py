@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from assist.service import Assist
+from tests.assist.conftest import CountingEmbedder
 
 
 async def test_relevant_question_gets_its_article(assist: Assist) -> None:
@@ -16,7 +17,8 @@ async def test_relevant_question_gets_its_article(assist: Assist) -> None:
     assert top.marks, "the matching sentence is marked"
     marked = [top.passage[m.start : m.end] for m in top.marks]
     assert any("arrived" in s or "card" in s for s in marked)
-    assert top.draft and top.url in top.draft
+    assert top.draft
+    assert top.url in top.draft
     payload = top.to_json()
     assert payload["marks"] == [[m.start, m.end] for m in top.marks]
     assert set(payload) >= {"article_id", "title", "url", "score", "passage", "marks", "draft"}
@@ -34,7 +36,8 @@ async def test_relevant_question_gets_its_article(assist: Assist) -> None:
 )
 async def test_each_format_is_searchable(assist: Assist, question: str, article: str) -> None:
     suggestions = await assist.suggest([question])
-    assert suggestions and suggestions[0].article_id == article
+    assert suggestions
+    assert suggestions[0].article_id == article
 
 
 @pytest.mark.parametrize(
@@ -49,7 +52,8 @@ async def test_recent_turns_are_used(assist: Assist) -> None:
     # "It still isn't here" alone says little; with the turn before it, it is about the card.
     turns = ["I ordered a new card last week", "it still isn't here, what should I do?"]
     suggestions = await assist.suggest(turns)
-    assert suggestions and suggestions[0].article_id == "card_arrival"
+    assert suggestions
+    assert suggestions[0].article_id == "card_arrival"
 
 
 async def test_search_has_no_threshold(assist: Assist) -> None:
@@ -57,7 +61,7 @@ async def test_search_has_no_threshold(assist: Assist) -> None:
     assert len(await assist.search("hello", limit=4)) == 4
 
 
-async def test_concurrent_requests_are_batched(assist: Assist, embedder) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_requests_are_batched(assist: Assist, embedder: CountingEmbedder) -> None:
     embedder.calls = 0
     questions = [f"how do I change my PIN number {i}" for i in range(20)]
     results = await asyncio.gather(*(assist.suggest([q]) for q in questions))

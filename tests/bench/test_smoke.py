@@ -21,15 +21,19 @@ from bench.wire import PeerFactory
 def assert_sane(window: dict[str, Any]) -> None:
     """Every message sent in the window was acknowledged and heard once, with finite latencies."""
     assert window["sent"] > 0
-    assert window["errors"] == {} and window["unanswered"] == 0
+    assert window["errors"] == {}
+    assert window["unanswered"] == 0
     assert window["acked"] == window["received"] == window["sent"]
-    assert window["lost"] == 0 and window["duplicates"] == 0
+    assert window["lost"] == 0
+    assert window["duplicates"] == 0
     for key in ("delivery_ms", "ack_ms", "probe_rtt_ms"):
         figures = window[key]
         assert figures["n"] > 0, key
         assert 0 <= figures["p50"] <= figures["p95"] <= figures["p99"] <= figures["max"], (key, figures)
         assert math.isfinite(figures["max"])
-    assert window["server"]["cpu_cores"] >= 0 and window["server"]["rss_mb"] > 0
+    # The server did the window's work, so it used CPU time (psutil counts it in 10 ms ticks).
+    assert window["server"]["cpu_cores"] > 0
+    assert window["server"]["rss_mb"] > 0
 
 
 async def test_generator_against_tandem_and_the_relay(tmp_path: Path) -> None:
@@ -49,7 +53,8 @@ async def test_generator_against_tandem_and_the_relay(tmp_path: Path) -> None:
         await tandem.stop()
     assert_sane(steady)
     assert_sane(closed)
-    assert steady["offered_per_s"] == 32.0 and not steady["overloaded"]
+    assert steady["offered_per_s"] == 32.0
+    assert not steady["overloaded"]
     assert tandem.data_dir is not None
     assert persisted_messages(tandem.data_dir) >= fleet_acked >= steady["acked"] + closed["acked"]
 
@@ -88,7 +93,8 @@ async def test_generator_against_tandem_and_the_relay(tmp_path: Path) -> None:
     paths = write_report(results, tmp_path / "results", "smoke")
     assert {p.suffix for p in paths} >= {".json", ".md"}
     table = (tmp_path / "results" / "smoke.md").read_text()
-    assert "(a) steady" in table and "(b) saturation" in table
+    assert "(a) steady" in table
+    assert "(b) saturation" in table
 
 
 def test_profile_summary_reads_collapsed_stacks() -> None:

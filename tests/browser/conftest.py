@@ -19,13 +19,19 @@ DIST = Path(__file__).resolve().parents[2] / "widget" / "dist"
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def chromium() -> str:
+    """Debian's Chromium, once the files a browser test needs are known to be there."""
     if not Path(CHROMIUM).exists():
         service_missing("Chromium", FileNotFoundError(CHROMIUM))
     if not (DIST / "widget.js").exists():
         pytest.fail("widget/dist is not built: run `make widget` (make test does)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
 

@@ -155,7 +155,8 @@ async def test_suggestion_appears_and_insert_fills_the_composer(
     marks = card.locator("[data-testid=assist-passage] mark")
     assert await marks.count() >= 1
     for marked in await marks.all_text_contents():
-        assert marked.strip() and marked.strip() in KB["card_arrival.md"]
+        assert marked.strip()
+        assert marked.strip() in KB["card_arrival.md"]
     source = card.locator("[data-testid=assist-source]")
     await expect(source).to_have_attribute("href", "https://help.example.com/card-arrival")
     await expect(source).to_have_attribute("target", "_blank")
@@ -186,7 +187,8 @@ async def test_suggestion_appears_and_insert_fills_the_composer(
     assert sends[-1]["assist"] == {"article_id": "card_arrival", "draft": suggestion["draft"]}
 
     # Suggestions went to the agent only: the visitor's page never received one.
-    assert payloads and all(p["conversation_id"] == f"c_{conversation_id}" for p in payloads)
+    assert payloads
+    assert all(p["conversation_id"] == f"c_{conversation_id}" for p in payloads)
     assert shop_frames, "no frames were recorded on the visitor's page"
     assert not [f for f in shop_frames if "assist" in f]
     assert script_runs == []

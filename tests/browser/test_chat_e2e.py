@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Dialog, Page, expect
 
 from tests.conftest import PASSWORD, Running
 
@@ -15,7 +15,7 @@ W = "#tandem-widget "  # Playwright's CSS reaches into the widget's open shadow 
 def watch_for_script_runs(page: Page, seen: list[str]) -> None:
     """Record any dialog (alert) and any page error: a rendered payload would show up here."""
 
-    async def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+    async def on_dialog(dialog: Dialog) -> None:
         seen.append(f"dialog: {dialog.message}")
         await dialog.dismiss()
 

@@ -13,7 +13,7 @@ from server.store.messages import append_in
 from server.store.models import Author, Message
 from server.web.keys import ENGINE
 from tests.conftest import Running
-from tests.peers import Peer
+from tests.peers import Peer, session_of
 
 
 def conv_int(conversation_id: str) -> int:
@@ -82,12 +82,13 @@ async def test_same_client_id_three_times_stores_one_message(any_server: Running
         assert all(ack["ok"] for ack in acks), acks
         assert acks[0]["message"]["seq"] == seq
         assert acks[0]["message"]["text"] == payload["text"]
-        assert acks[1] == acks[0] and acks[2] == acks[0]
+        assert acks[1] == acks[0]
+        assert acks[2] == acks[0]
         expected.append((seq, payload["client_id"], payload["text"]))
         assert [(m.seq, m.client_id, m.text) for m in await stored(any_server, conversation_id)] == expected
         assert await other.recv("message") == acks[0]["message"]
-        await other.nothing("message", wait=0.2)
-        await me.nothing("message", wait=0)
+        await other.nothing("message")
+        await me.nothing("message")
 
 
 async def test_concurrent_sends_of_one_client_id_store_one_message(any_server: Running) -> None:
@@ -102,12 +103,13 @@ async def test_concurrent_sends_of_one_client_id_store_one_message(any_server: R
 
         assert all(ack["ok"] for ack in acks), acks
         assert {ack["message"]["seq"] for ack in acks} == {seq}
-        assert acks[1] == acks[0] and acks[2] == acks[0]
+        assert acks[1] == acks[0]
+        assert acks[2] == acks[0]
         expected.append((seq, payload["client_id"]))
         assert [(m.seq, m.client_id) for m in await stored(any_server, conversation_id)] == expected
         assert await other.recv("message") == acks[0]["message"]
-        await other.nothing("message", wait=0.2)
-        await me.nothing("message", wait=0)
+        await other.nothing("message")
+        await me.nothing("message")
 
 
 async def test_retry_after_the_conversation_closed_still_gets_its_ack(any_server: Running) -> None:
@@ -154,7 +156,7 @@ async def test_acked_message_is_already_stored(any_server: Running) -> None:
 async def test_replay_after_reconnect_returns_exactly_what_was_missed(any_server: Running) -> None:
     """Visitor offline while the agent sends 20: sync from its last seq returns those 20, in order."""
     agent, visitor, conversation_id = await open_chat(any_server)
-    token = visitor.token  # type: ignore[attr-defined]
+    token = visitor.token
     await visitor.close()
 
     texts = [f"while you were away #{n}" for n in range(20)]
@@ -162,12 +164,14 @@ async def test_replay_after_reconnect_returns_exactly_what_was_missed(any_server
     assert [ack["message"]["seq"] for ack in acks] == list(range(2, 22))
 
     back = await any_server.visitor(token)
-    session = back.session  # type: ignore[attr-defined]
-    assert session["token"] and session["conversation"]["id"] == conversation_id
+    session = session_of(back)
+    assert session["token"]
+    assert session["conversation"]["id"] == conversation_id
     assert session["conversation"]["last_seq"] == 21
     ack = await back.emit("sync", {"last_seq": 1})
 
-    assert ack["ok"] and ack["more"] is False, ack
+    assert ack["ok"], ack
+    assert ack["more"] is False, ack
     assert ack["conversation"]["id"] == conversation_id
     replayed = ack["messages"]
     assert [m["seq"] for m in replayed] == list(range(2, 22))
@@ -184,10 +188,10 @@ async def test_replay_after_reconnect_returns_exactly_what_was_missed(any_server
 async def test_sender_socket_skipped_other_tabs_receive(any_server: Running) -> None:
     """A sender's own socket gets no echo; its other tabs and every other party get the message."""
     agent, tab1, conversation_id = await open_chat(any_server)
-    tab2 = await any_server.visitor(tab1.token)  # type: ignore[attr-defined]
-    assert tab2.session["conversation"]["id"] == conversation_id  # type: ignore[attr-defined]
+    tab2 = await any_server.visitor(tab1.token)
+    assert session_of(tab2)["conversation"]["id"] == conversation_id
     console2 = any_server.peer("/agent")
-    await console2.connect({"token": agent.token})  # type: ignore[attr-defined]
+    await console2.connect({"token": agent.token})
 
     from_visitor = await tab1.emit("message.send", send_payload("visitor", conversation_id, "from tab 1"))
     assert from_visitor["ok"], from_visitor
@@ -202,7 +206,7 @@ async def test_sender_socket_skipped_other_tabs_receive(any_server: Running) -> 
     assert await console2.recv("message") == from_agent["message"]
 
     for peer in (tab1, tab2, agent, console2):
-        await peer.nothing("message", wait=0.1)
+        await peer.nothing("message")
     assert [m.seq for m in await stored(any_server, conversation_id)] == [1, 2, 3]
 
 
@@ -213,7 +217,7 @@ async def test_private_notes_reach_agents_only(any_server: Running) -> None:
     """A private note is in the agents' sync and events, never in the visitor's."""
     agent, visitor, conversation_id = await open_chat(any_server)
     console2 = any_server.peer("/agent")
-    await console2.connect({"token": agent.token})  # type: ignore[attr-defined]
+    await console2.connect({"token": agent.token})
 
     note = await agent.emit(
         "message.send", {**send_payload("agent", conversation_id, "VIP customer"), "private": True}
@@ -234,9 +238,9 @@ async def test_private_notes_reach_agents_only(any_server: Running) -> None:
     assert [m["seq"] for m in agent_sync["messages"]] == [1, 2, 3]
     assert agent_sync["messages"][1] == note["message"]
     # A second tab opened later does not get it either, neither live nor by replay.
-    tab2 = await any_server.visitor(visitor.token)  # type: ignore[attr-defined]
+    tab2 = await any_server.visitor(visitor.token)
     assert [m["seq"] for m in (await tab2.emit("sync", {"last_seq": 1}))["messages"]] == [3]
-    await tab2.nothing("message", wait=0.1)
+    await tab2.nothing("message")
 
 
 async def insert_messages(server: Running, conversation_id: str, count: int, *, every_private: int) -> None:
@@ -262,19 +266,25 @@ async def test_sync_pages_at_500(any_server: Running) -> None:
     await insert_messages(any_server, conversation_id, 620, every_private=10)  # seqs 2..621
     everything = [m.seq for m in await stored(any_server, conversation_id)]
     public = [m.seq for m in await stored(any_server, conversation_id, include_private=False)]
-    assert everything == list(range(1, 622)) and len(public) == 621 - 62
+    assert everything == list(range(1, 622))
+    assert len(public) == 621 - 62
 
     first = await agent.emit("sync", {"conversation_id": conversation_id, "last_seq": 0})
-    assert first["more"] is True and [m["seq"] for m in first["messages"]] == list(range(1, 501))
+    assert first["more"] is True
+    assert [m["seq"] for m in first["messages"]] == list(range(1, 501))
     rest = await agent.emit("sync", {"conversation_id": conversation_id, "last_seq": 500})
-    assert rest["more"] is False and [m["seq"] for m in rest["messages"]] == list(range(501, 622))
+    assert rest["more"] is False
+    assert [m["seq"] for m in rest["messages"]] == list(range(501, 622))
     exactly = await agent.emit("sync", {"conversation_id": conversation_id, "last_seq": 121})
-    assert exactly["more"] is False and len(exactly["messages"]) == 500
+    assert exactly["more"] is False
+    assert len(exactly["messages"]) == 500
 
     page1 = await visitor.emit("sync", {"last_seq": 0})
-    assert page1["more"] is True and [m["seq"] for m in page1["messages"]] == public[:500]
+    assert page1["more"] is True
+    assert [m["seq"] for m in page1["messages"]] == public[:500]
     page2 = await visitor.emit("sync", {"last_seq": page1["messages"][-1]["seq"]})
-    assert page2["more"] is False and [m["seq"] for m in page2["messages"]] == public[500:]
+    assert page2["more"] is False
+    assert [m["seq"] for m in page2["messages"]] == public[500:]
     assert not any(m["private"] for m in page1["messages"] + page2["messages"])
 
 
@@ -315,5 +325,5 @@ async def test_concurrent_senders_get_gap_free_ordered_seqs(any_server: Running)
     heard_by_visitor = [await visitor.recv("message") for _ in range(30)]
     assert heard_by_agent == sorted((a["message"] for a in visitor_acks), key=lambda m: m["seq"])
     assert heard_by_visitor == sorted((a["message"] for a in agent_acks), key=lambda m: m["seq"])
-    await agent.nothing("message", wait=0.1)
-    await visitor.nothing("message", wait=0.1)
+    await agent.nothing("message")
+    await visitor.nothing("message")

@@ -11,7 +11,7 @@ from typing import Any
 
 from server.store.models import Message
 from tests.conftest import Running, StartServer
-from tests.peers import Peer
+from tests.peers import Peer, session_of
 
 
 def conv_int(conversation_id: str) -> int:
@@ -68,7 +68,7 @@ async def test_message_length_default_4000(start_server: StartServer) -> None:
     for me, other, conv in ((visitor, agent, None), (agent, visitor, conversation_id)):
         too_long = await me.emit("message.send", payload("x" * 4001, conv))
         assert code(too_long) == "too_long"
-        await other.nothing("message", wait=0.1)
+        await other.nothing("message")
         fits = await me.emit("message.send", payload("é" * 4000, conv))
         assert fits["ok"], fits
         assert len(fits["message"]["text"]) == 4000
@@ -96,18 +96,34 @@ async def flood(peer: Peer, make: Any, count: int = 30) -> list[dict[str, Any]]:
     return list(await asyncio.gather(*(peer.emit("message.send", make(n)) for n in range(count))))
 
 
+class FakeClock:
+    """A clock for the rate limits that moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 async def test_event_flood_is_rate_limited_per_connection(start_server: StartServer) -> None:
     """2 events/s, burst 10: of 30 quick sends the first 10 are stored, the rest ``rate_limited``.
 
-    Only the flooding connection is limited, and after a pause it may send again. (A slow refill,
-    so a loaded machine taking up to half a second over the 30 sends still refills no token.)
+    Only the flooding connection is limited, and once time has passed it may send again, as many
+    events as the time refilled. The limits run on the test's clock, so however slowly this machine
+    sends, no token comes back until the test moves the clock.
     """
     server = await start_server(TANDEM_EVENTS_PER_SECOND="2", TANDEM_EVENTS_BURST="10")
+    clock = FakeClock()
+    server.chat.limits.clock = clock
     agent, first_tab, conversation_id = await open_chat(server)
     # Fresh connections, so each bucket is full (connecting and going online used tokens).
-    tab = await server.visitor(first_tab.token)  # type: ignore[attr-defined]
+    tab = await server.visitor(first_tab.token)
     console = server.peer("/agent")
-    await console.connect({"token": agent.token})  # type: ignore[attr-defined]
+    await console.connect({"token": agent.token})
 
     acks = await flood(tab, lambda n: payload(f"visitor flood {n}"))
     assert [ack["ok"] for ack in acks] == [True] * 10 + [False] * 20, acks
@@ -127,11 +143,12 @@ async def test_event_flood_is_rate_limited_per_connection(start_server: StartSer
         f"agent flood {n}" for n in range(10)
     )
 
-    await asyncio.sleep(1.6)  # 3.2 tokens back
+    clock.advance(1.6)  # 3.2 tokens back: three events, and not a fourth
     for peer, conv in ((tab, None), (console, conversation_id)):
         for n in range(3):
             ack = await peer.emit("message.send", payload(f"after the pause {n}", conv))
             assert ack["ok"], ack
+        assert code(await peer.emit("message.send", payload("one too many", conv))) == "rate_limited"
     assert len(await texts(server, conversation_id)) == ok_count + 6
 
 
@@ -150,17 +167,18 @@ async def test_conversations_per_visitor_limit(start_server: StartServer) -> Non
         started.append(ack["conversation"]["id"])
         # Starting again while one is open returns that one: not a new conversation.
         again = await visitor.emit("conversation.start", {})
-        assert again["ok"] and again["conversation"]["id"] == started[-1]
+        assert again["ok"]
+        assert again["conversation"]["id"] == started[-1]
         closed = await admin.emit("conversation.close", {"conversation_id": started[-1]})
         assert closed["ok"], closed
 
     refused = await visitor.emit("conversation.start", {})
     assert code(refused) == "limit_conversations"
     # The same visitor in another tab is the same visitor.
-    tab = await server.visitor(visitor.token)  # type: ignore[attr-defined]
+    tab = await server.visitor(visitor.token)
     assert code(await tab.emit("conversation.start", {})) == "limit_conversations"
     assert code(await tab.emit("message.send", payload("hello?"))) == "no_conversation"
-    visitor_id = int(visitor.session["visitor"]["id"].removeprefix("v_"))  # type: ignore[attr-defined]
+    visitor_id = int(session_of(visitor)["visitor"]["id"].removeprefix("v_"))
     history = await server.chat.stores.conversations.for_visitor(visitor_id)
     assert sorted(f"c_{c.id}" for c in history) == sorted(started)
     assert all(c.status == "closed" for c in history)
@@ -181,7 +199,8 @@ async def test_conversations_per_ip_limit(start_server: StartServer) -> None:
     # A visitor who has an open conversation still gets it back.
     first, first_id = started[0]
     again = await first.emit("conversation.start", {})
-    assert again["ok"] and again["conversation"]["id"] == first_id
+    assert again["ok"]
+    assert again["conversation"]["id"] == first_id
     assert (await first.emit("message.send", payload("still here")))["ok"]
 
 
@@ -220,9 +239,10 @@ async def test_bad_payloads_are_bad_request_and_store_nothing(start_server: Star
     assert code(private) == "bad_request"
 
     assert await texts(server, conversation_id) == []
-    await visitor.nothing("message", wait=0.1)
-    await agent.nothing("message", wait=0)
+    await visitor.nothing("message")
+    await agent.nothing("message")
     # The connections still work afterwards, and the client_id was not used up.
     ok = await visitor.emit("message.send", {"client_id": client_id, "text": "finally"})
-    assert ok["ok"] and ok["message"]["seq"] == 2, ok
+    assert ok["ok"], ok
+    assert ok["message"]["seq"] == 2, ok
     assert await agent.recv("message") == ok["message"]

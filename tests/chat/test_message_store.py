@@ -26,7 +26,8 @@ async def test_a_new_message_comes_back_with_the_conversation_it_left(any_server
     conv_id, _ = await _conversation(any_server)
     messages = any_server.chat.stores.messages
     appended = await messages.append(conv_id, VISITOR, "hello", client_id="a")
-    assert appended.created and appended.conversation is not None
+    assert appended.created
+    assert appended.conversation is not None
     assert appended.conversation.last_seq == appended.message.seq == 2  # 1 is "Grace joined"
     assert appended.conversation.status == "assigned"
     stored = await any_server.chat.stores.conversations.get(conv_id)
@@ -38,7 +39,8 @@ async def test_a_retry_returns_the_stored_message_and_allocates_nothing(any_serv
     messages = any_server.chat.stores.messages
     first = await messages.append(conv_id, VISITOR, "hello", client_id="a")
     again = await messages.append(conv_id, VISITOR, "hello", client_id="a")
-    assert not again.created and again.conversation is None
+    assert not again.created
+    assert again.conversation is None
     assert again.message == first.message
     after = await messages.append(conv_id, VISITOR, "next", client_id="b")
     assert after.message.seq == first.message.seq + 1, "the retry's increment was rolled back"
@@ -50,7 +52,8 @@ async def test_a_closed_conversation_refuses_new_messages_but_acks_retries(any_s
     first = await stores.messages.append(conv_id, agent, "bye", client_id="a")
     assert await stores.conversations.close(conv_id, agent) is not None
     again = await stores.messages.append(conv_id, agent, "bye", client_id="a")
-    assert not again.created and again.message == first.message
+    assert not again.created
+    assert again.message == first.message
     with pytest.raises(ConversationClosed):
         await stores.messages.append(conv_id, agent, "one more", client_id="b")
 
@@ -60,7 +63,8 @@ async def test_first_response_is_the_agents_first_public_message(any_server: Run
     stores = any_server.chat.stores
     await stores.messages.append(conv_id, VISITOR, "hello", client_id="v1")
     note = await stores.messages.append(conv_id, agent, "a note", client_id="n1", private=True)
-    assert note.conversation is not None and note.conversation.first_response_at is None
+    assert note.conversation is not None
+    assert note.conversation.first_response_at is None
     reply = await stores.messages.append(conv_id, agent, "hi", client_id="a1")
     assert reply.conversation is not None
     assert reply.conversation.first_response_at == reply.message.created_at

@@ -178,7 +178,8 @@ async def test_sigkill_mid_chat_loses_nothing_and_clients_resume(server_process:
         await agent.wait_for(lambda: len(agent.live) > heard, timeout=5)
         await server.kill()
         unacked = {*visitor.pending, *agent.pending}
-        assert agent.connects == 1 and visitor.connects == 1
+        assert agent.connects == 1
+        assert visitor.connects == 1
 
         # On disk at the moment of the kill: everything acknowledged, gap-free, maybe more.
         on_disk = stored_at_kill(server.data_dir, conv)
@@ -191,11 +192,13 @@ async def test_sigkill_mid_chat_loses_nothing_and_clients_resume(server_process:
 
         # Both resume by themselves: reconnect, sync, resend what was not acknowledged.
         acks = {client_id: await client.acked(client_id, timeout=15) for client, client_id, _ in sent}
-        assert not visitor.pending and not agent.pending
+        assert not visitor.pending
+        assert not agent.pending
         total = 1 + len(sent)
         await agent.wait_for(lambda: agent.last_seq(conv) == total and agent.resumes == 1)
         await visitor.wait_for(lambda: visitor.last_seq(conv) == total and visitor.resumes == 1)
-        assert agent.connects == 2 and visitor.connects == 2, (agent.connects, visitor.connects)
+        assert agent.connects == 2, (agent.connects, visitor.connects)
+        assert visitor.connects == 2, (agent.connects, visitor.connects)
 
         history = agent.history(conv)
         assert seqs(history) == list(range(1, total + 1)), seqs(history)
@@ -233,7 +236,8 @@ async def test_sigkill_mid_chat_loses_nothing_and_clients_resume(server_process:
         assert seqs(agent.history(conv)) == list(range(1, total + 3))
         assert visitor.history(conv) == agent.history(conv)
         assert await transcript(server.url, token, conv) == agent.history(conv)
-        assert agent.errors == [] and visitor.errors == []
+        assert agent.errors == []
+        assert visitor.errors == []
         print(
             f"at the kill: {len(unacked)} of 10 in-flight sends unacknowledged, "
             f"{len(stored_unacked)} of those already stored"

@@ -1,24 +1,22 @@
 """Routing against a real server: most free capacity, idle-longest tie-break, the FIFO queue, manual
-takes, transfers, the grace-period requeue and concurrent starts (docs/protocol.md, "Routing")."""
+takes, transfers and concurrent starts (docs/protocol.md, "Routing"). The grace-period requeue is in
+test_grace.py."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
-from tests.conftest import Running, StartServer
-from tests.peers import Peer
-
-QUIET = 0.3  # how long "nothing arrives" is watched for
+from tests.conftest import Running
+from tests.peers import Peer, agent_of, routing_settled, session_of
 
 
 def agent_id(agent: Peer) -> str:
-    return str(agent.info["id"])  # type: ignore[attr-defined]
+    return str(agent_of(agent)["id"])
 
 
 def agent_name(agent: Peer) -> str:
-    return str(agent.info["name"])  # type: ignore[attr-defined]
+    return str(agent_of(agent)["name"])
 
 
 def number(conversation_id: str) -> int:
@@ -100,9 +98,9 @@ async def test_new_conversation_goes_to_the_agent_with_most_free_capacity(any_se
     visitor = await any_server.visitor()
     conv = await start_chat(visitor)
     assigned = await expect_assigned(bob, conv["id"], "routed")
-    assert assigned["visitor"]["id"] == visitor.session["visitor"]["id"]  # type: ignore[attr-defined]
+    assert assigned["visitor"]["id"] == session_of(visitor)["visitor"]["id"]
     await expect_joined(visitor, conv["id"], "Bob", 1)
-    await alice.nothing("conversation.assigned", QUIET)
+    await alice.nothing("conversation.assigned")
     assert await db_assigned(any_server, bob) == [conv["id"]]
     assert len(await db_assigned(any_server, alice)) == 2
     assert await db_queue(any_server) == []
@@ -117,17 +115,17 @@ async def test_tie_on_free_capacity_goes_to_the_agent_idle_longest(server: Runni
 
     # Neither has had a chat: Alice has been waiting longer (connected first).
     _, first = await routed_chat(alice, server)
-    await bob.nothing("conversation.assigned", 0)
+    await bob.nothing("conversation.assigned")
     assert (await alice.emit("conversation.close", {"conversation_id": first}))["ok"]
 
     # Both are free again (3 each); Alice was just given a chat, so Bob is idle longest.
     _, second = await routed_chat(bob, server)
-    await alice.nothing("conversation.assigned", 0)
+    await alice.nothing("conversation.assigned")
     assert (await bob.emit("conversation.close", {"conversation_id": second}))["ok"]
 
     # Free 3 each again; now Alice's last assignment is the older one.
     _, third = await routed_chat(alice, server)
-    await bob.nothing("conversation.assigned", QUIET)
+    await bob.nothing("conversation.assigned")
     assert await db_assigned(server, alice) == [third]
     assert await db_assigned(server, bob) == []
 
@@ -163,12 +161,14 @@ async def test_queue_is_first_in_first_out(any_server: Running) -> None:
     assert seen == [[first], convs[:1], convs[:2], convs]
     assert all(c["status"] == "queued" and c["agent"] is None for c in update["queue"])
     assert await db_queue(any_server) == convs
-    await solo.nothing("conversation.assigned", QUIET)
+    await routing_settled(solo)  # each start asked for a pass: none may give Solo a second chat
+    await solo.nothing("conversation.assigned")
     for visitor in waiting:
-        assert visitor.drain("conversation.updated") == []  # nobody's place moved yet
+        await visitor.nothing("conversation.updated")  # nobody's place moved yet
 
     closed = await solo.emit("conversation.close", {"conversation_id": first})
-    assert closed["ok"] and closed["conversation"]["status"] == "closed", closed
+    assert closed["ok"], closed
+    assert closed["conversation"]["status"] == "closed", closed
     assert (await first_visitor.recv("conversation.updated"))["status"] == "closed"
 
     await expect_assigned(solo, convs[0], "routed")
@@ -185,10 +185,10 @@ async def test_queue_is_first_in_first_out(any_server: Running) -> None:
     assert ids(update["queue"]) == convs[1:]
     assert await db_queue(any_server) == convs[1:]
     assert await db_assigned(any_server, solo) == [convs[0]]
-    await solo.nothing("conversation.assigned", QUIET)
+    await solo.nothing("conversation.assigned")
     for visitor in waiting[1:]:
-        assert visitor.drain("conversation.updated") == []
-        assert visitor.drain("message") == []
+        await visitor.nothing("conversation.updated")
+        await visitor.nothing("message")
 
 
 # 3. Taking a waiting conversation by hand
@@ -205,7 +205,8 @@ async def test_away_agent_takes_a_queued_conversation(server: Running) -> None:
     conv = await start_chat(visitor)
     update = await taker.recv_until("queue.updated", lambda d: ids(d["queue"]) == [conv["id"]])
     assert update["queue"][0]["status"] == "queued"
-    await taker.nothing("conversation.assigned", QUIET)  # away: not routed to
+    await routing_settled(taker)
+    await taker.nothing("conversation.assigned")  # away: not routed to
     assert await db_queue(server) == [conv["id"]]
 
     ack = await taker.emit("conversation.take", {"conversation_id": conv["id"]})
@@ -216,21 +217,24 @@ async def test_away_agent_takes_a_queued_conversation(server: Running) -> None:
     await expect_assigned(taker, conv["id"], "taken")
     await expect_joined(visitor, conv["id"], "Tara", 1)
     await other.recv_until("queue.updated", lambda d: d["queue"] == [])
-    await other.nothing("conversation.assigned", 0)
+    await other.nothing("conversation.assigned")
 
     again = await other.emit("conversation.take", {"conversation_id": conv["id"]})
     assert again == {"ok": False, "error": {"code": "not_queued", "message": again["error"]["message"]}}
     missing = await other.emit("conversation.take", {"conversation_id": "c_999999"})
-    assert missing["ok"] is False and missing["error"]["code"] == "not_found", missing
+    assert missing["ok"] is False, missing
+    assert missing["error"]["code"] == "not_found", missing
 
     second_visitor = await server.visitor()
     second = await start_chat(second_visitor)
     full = await taker.emit("conversation.take", {"conversation_id": second["id"]})
-    assert full["ok"] is False and full["error"]["code"] == "over_capacity", full
+    assert full["ok"] is False, full
+    assert full["error"]["code"] == "over_capacity", full
+    await routing_settled(taker)
     assert await db_queue(server) == [second["id"]]
     assert await db_assigned(server, taker) == [conv["id"]]
-    await taker.nothing("conversation.assigned", QUIET)
-    assert second_visitor.drain("conversation.updated") == []
+    await taker.nothing("conversation.assigned")
+    await second_visitor.nothing("conversation.updated")
 
 
 # 4. Transfers
@@ -252,8 +256,8 @@ async def test_transfer_moves_the_chat_and_keeps_the_note_private(server: Runnin
     assigned = await expect_assigned(bob, conv, "transferred")
     assert assigned["last_seq"] == 3
     await expect_joined(visitor, conv, "Bob", 3)
-    await alice.nothing("conversation.assigned", 0)
-    await bob.nothing("conversation.removed", 0)
+    await alice.nothing("conversation.assigned")
+    await bob.nothing("conversation.removed")
 
     synced = await bob.emit("sync", {"conversation_id": conv, "last_seq": 0})
     assert synced["ok"], synced
@@ -276,9 +280,10 @@ async def test_transfer_moves_the_chat_and_keeps_the_note_private(server: Runnin
     )
     # Bob also got the note live, after the assignment was announced.
     live = await bob.recv_until("message", lambda m: m["conversation_id"] == conv and m["seq"] == 2)
-    assert live["private"] is True and note in live["text"]
+    assert live["private"] is True
+    assert note in live["text"]
 
-    await visitor.nothing("message", QUIET)
+    await visitor.nothing("message")
     messages = [data for event, data in visitor.log if event == "message"]
     assert [m["seq"] for m in messages] == [1, 3]
     assert not any(m["private"] or m["event"] == "transferred" or note in m["text"] for m in messages)
@@ -313,97 +318,14 @@ async def test_transfer_errors(server: Running) -> None:
 
     assert await db_assigned(server, alice) == [conv]
     for agent in (alice, bob, finn):
-        await agent.nothing("conversation.removed", 0)
-    await bob.nothing("conversation.assigned", QUIET)
-    assert visitor.drain("conversation.updated") == []
+        await agent.nothing("conversation.removed")
+    await bob.nothing("conversation.assigned")
+    await visitor.nothing("conversation.updated")
     synced = await alice.emit("sync", {"conversation_id": conv, "last_seq": 0})
     assert [m["event"] for m in synced["messages"]] == ["assigned"]  # no note stored by a refusal
 
 
-# 5. The grace period
-
-
-async def test_vanished_agent_chats_go_back_to_the_front_of_the_queue(start_server: StartServer) -> None:
-    """After the grace period a gone agent's chats are requeued ahead of those already waiting."""
-    server = await start_server(TANDEM_AGENT_GRACE_SECONDS="0.5")
-    carol = await server.agent("Carol", capacity=1)
-    await routed_chat(carol, server)  # Carol is full from now on
-    alice = await server.agent("Alice", capacity=2)
-    requeued_visitors: list[Peer] = []
-    requeued: list[str] = []
-    for _ in range(2):
-        visitor, conv = await routed_chat(alice, server)
-        requeued_visitors.append(visitor)
-        requeued.append(conv)
-    waiting_visitor = await server.visitor()
-    waiting = (await start_chat(waiting_visitor))["id"]
-    await carol.recv_until("queue.updated", lambda d: ids(d["queue"]) == [waiting])
-
-    await alice.close()
-    update = await carol.recv_until("queue.updated", lambda d: len(d["queue"]) == 3, timeout=3)
-    assert ids(update["queue"]) == [*requeued, waiting]
-    assert all(c["status"] == "queued" and c["agent"] is None for c in update["queue"])
-    assert await db_queue(server) == [*requeued, waiting]
-    assert await db_assigned(server, alice) == []
-    await carol.nothing("conversation.assigned", 0)
-
-    # Each visitor is told their chat waits again, and where.
-    for position, (visitor, conv) in enumerate(zip(requeued_visitors, requeued, strict=True), start=1):
-        assert await visitor.recv("conversation.updated") == {
-            "id": conv,
-            "status": "queued",
-            "agent": None,
-            "queue_position": position,
-            "last_seq": 2,
-        }
-    moved = await waiting_visitor.recv("conversation.updated")
-    assert (moved["id"], moved["status"], moved["queue_position"]) == (waiting, "queued", 3)
-    for visitor in (*requeued_visitors, waiting_visitor):
-        assert all(not m["private"] for m in visitor.drain("message"))
-
-    # The requeued chats really are first: freeing Carol serves the first of them.
-    carol_chat = (await db_assigned(server, carol))[0]
-    assert (await carol.emit("conversation.close", {"conversation_id": carol_chat}))["ok"]
-    await expect_assigned(carol, requeued[0], "routed")
-    assert await db_queue(server) == [requeued[1], waiting]
-
-
-async def test_agent_back_within_the_grace_keeps_their_chats(start_server: StartServer) -> None:
-    """Reconnecting before the grace period ends cancels the requeue: nothing moves."""
-    grace = 2.0
-    server = await start_server(TANDEM_AGENT_GRACE_SECONDS=str(grace))
-    watcher = await server.agent("Walt", capacity=3, online=False)
-    alice = await server.agent("Alice", capacity=3)
-    visitors: list[Peer] = []
-    convs: list[str] = []
-    for _ in range(2):
-        visitor, conv = await routed_chat(alice, server)
-        visitors.append(visitor)
-        convs.append(conv)
-
-    # Let the watcher's view of the queue settle (the second chat waited briefly, then was routed).
-    await watcher.recv_until("queue.updated", lambda d: convs[1] in ids(d["queue"]))
-    await watcher.recv_until("queue.updated", lambda d: d["queue"] == [])
-    settled = len(watcher.log)
-
-    await alice.close()
-    gone = time.monotonic()
-    again = server.peer("/agent")
-    session = await again.connect({"token": alice.token})  # type: ignore[attr-defined]
-    assert time.monotonic() - gone < grace / 2, "reconnect took too long for this test to mean anything"
-    assert ids(session["conversations"]) == convs
-    assert session["agent"]["load"] == 2
-
-    await asyncio.sleep(grace + 0.5 - (time.monotonic() - gone))  # past the original deadline
-    await again.nothing("conversation.removed", 0)
-    await alice.nothing("conversation.removed", 0)
-    assert await db_assigned(server, alice) == convs
-    assert await db_queue(server) == []
-    assert all(d["queue"] == [] for e, d in watcher.log[settled:] if e == "queue.updated")
-    for visitor in visitors:
-        assert visitor.drain("conversation.updated") == []
-    ack = await again.emit("status.set", {"status": "online"})
-    assert ack["agent"]["load"] == 2 and ack["agent"]["connected"] is True, ack
+# 5. The grace period: tests/chat/test_grace.py
 
 
 # 6. Concurrency
@@ -422,8 +344,9 @@ async def test_fifty_concurrent_starts_four_agents(any_server: Running) -> None:
         got[agent_id(agent)] = [
             (await agent.recv("conversation.assigned", timeout=10))["conversation"]["id"] for _ in range(3)
         ]
-    await agents[0].nothing("conversation.assigned", QUIET)  # time for a 13th assignment to show up
-    assert all(agent.drain("conversation.assigned") == [] for agent in agents)
+    await routing_settled(agents[0])  # every pass the 50 starts asked for has run
+    for agent in agents:
+        await agent.nothing("conversation.assigned")  # no 13th assignment
     assigned = [c for convs in got.values() for c in convs]
     assert len(assigned) == len(set(assigned)) == 12
 

@@ -45,7 +45,8 @@ class Matcher:
                 self.check(sub, actual[key], f"{path}.{key}")
             return
         if isinstance(pattern, list):
-            assert isinstance(actual, list) and len(actual) == len(pattern), f"{path}: {actual!r}"
+            assert isinstance(actual, list), f"{path}: {actual!r}"
+            assert len(actual) == len(pattern), f"{path}: {actual!r}"
             for i, (sub, item) in enumerate(zip(pattern, actual, strict=True)):
                 self.check(sub, item, f"{path}[{i}]")
             return

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ SOURCES = ("pyproject.toml", "README.md", "common", "server", "assist")
 
 
 @pytest.fixture(scope="module")
-def chat_only_python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def chat_only_python(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A new virtual environment with ``pip install .`` of a copy of this checkout."""
     work = tmp_path_factory.mktemp("chat-only")
     source = work / "src"
@@ -48,7 +48,7 @@ def chat_only_python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     if installed.returncode != 0:
         service_missing("pip install from the package registry", RuntimeError(installed.stderr[-2000:]))
-    yield python
+    return python
 
 
 def test_the_assist_extra_is_not_installed(chat_only_python: str) -> None:

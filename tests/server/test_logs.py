@@ -74,7 +74,8 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
     served = Served(f"http://127.0.0.1:{port}", process)
     served.readers = [
         asyncio.create_task(_read(process.stdout, served.stdout)),

@@ -20,7 +20,8 @@ def test_defaults(tmp_path: Path) -> None:
     """With only a data dir, every setting has the default the README documents."""
     settings = load(tmp_path)
     data = (tmp_path / "data").resolve()
-    assert settings.data_dir == data and data.is_dir()
+    assert settings.data_dir == data
+    assert data.is_dir()
     assert settings.database_url == f"sqlite+aiosqlite:///{data / 'tandem.db'}"
     assert settings.allowed_origins == ()
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 
 from tests.conftest import PASSWORD, Running
-from tests.peers import login
+from tests.peers import agent_of, login, session_of
 
 
 async def call(
@@ -47,9 +47,11 @@ async def test_admin_api_is_for_admins_only(server: Running) -> None:
     _, agent_token = await signed_in(server, "Grace")
     for method, path, body in ADMIN_ENDPOINTS:
         status, answer = await call(server, method, path, None, body)
-        assert status == 401 and answer["error"]["code"] == "unauthorized", (method, path, answer)
+        assert status == 401, (method, path, answer)
+        assert answer["error"]["code"] == "unauthorized", (method, path, answer)
         status, answer = await call(server, method, path, agent_token, body)
-        assert status == 403 and answer["error"]["code"] == "forbidden", (method, path, answer)
+        assert status == 403, (method, path, answer)
+        assert answer["error"]["code"] == "forbidden", (method, path, answer)
     assert (await server.chat.stores.settings.widget()).greeting != "Hacked"
     assert [(c.shortcut, c.text) for c in await server.chat.stores.settings.canned()] == [("x", "original")]
     assert await server.chat.stores.agents.count() == 2  # the demo admin and Grace
@@ -77,7 +79,8 @@ async def test_add_and_list_agents(any_server: Running) -> None:
         "disabled": False,
         "connected": False,
     }
-    assert "password" not in str(body) and "long enough" not in str(body)
+    assert "password" not in str(body)
+    assert "long enough" not in str(body)
     # The new agent can sign in with that password.
     agent, _ = await login(server.url, "alan@example.com", "long enough")
     assert agent["id"] == added["id"]
@@ -100,7 +103,8 @@ async def test_add_and_list_agents(any_server: Running) -> None:
         admin,
         {"email": "ALAN@example.com", "name": "Alan again", "password": "long enough"},
     )
-    assert status == 409 and body["error"]["code"] == "conflict", body
+    assert status == 409, body
+    assert body["error"]["code"] == "conflict", body
 
     valid = {"email": "new@example.com", "name": "New", "password": "long enough"}
     for bad in (
@@ -123,7 +127,8 @@ async def test_add_and_list_agents(any_server: Running) -> None:
         assert status == 400, (bad, body)
         assert body["error"]["code"] == "bad_request"
     status, body = await call(server, "POST", "/api/admin/agents", admin, ["not", "an", "object"])
-    assert status == 400 and body["error"]["code"] == "bad_request"
+    assert status == 400
+    assert body["error"]["code"] == "bad_request"
 
     status, body = await call(server, "GET", "/api/admin/agents", admin)
     assert status == 200
@@ -137,7 +142,7 @@ async def test_patch_agent_capacity_role_and_name(server: Running) -> None:
     """PATCH changes capacity, role and name; raising capacity routes waiting chats at once."""
     _, admin = await signed_in(server, "Root", role="admin")
     grace = await server.agent("Grace", capacity=1)
-    grace_id = grace.info["id"]  # type: ignore[attr-defined]
+    grace_id = agent_of(grace)["id"]
     first = await server.visitor()
     assert (await first.emit("conversation.start", {}))["ok"]
     await grace.recv("conversation.assigned")
@@ -146,7 +151,9 @@ async def test_patch_agent_capacity_role_and_name(server: Running) -> None:
     assert waiting["conversation"]["status"] == "queued"
 
     status, body = await call(server, "PATCH", f"/api/admin/agents/{grace_id}", admin, {"capacity": 2})
-    assert status == 200 and body["agent"]["capacity"] == 2 and body["agent"]["load"] >= 1
+    assert status == 200
+    assert body["agent"]["capacity"] == 2
+    assert body["agent"]["load"] >= 1
     assigned = await grace.recv("conversation.assigned")
     assert assigned["conversation"]["id"] == waiting["conversation"]["id"]
     await second.recv_until("conversation.updated", lambda d: d["status"] == "assigned")
@@ -155,24 +162,28 @@ async def test_patch_agent_capacity_role_and_name(server: Running) -> None:
         server, "PATCH", f"/api/admin/agents/{grace_id}", admin, {"role": "admin", "name": "Grace H."}
     )
     assert status == 200
-    assert body["agent"]["role"] == "admin" and body["agent"]["name"] == "Grace H."
-    assert body["agent"]["connected"] is True and body["agent"]["load"] == 2
-    status, body = await call(server, "GET", "/api/admin/agents", grace.token)  # type: ignore[attr-defined]
+    assert body["agent"]["role"] == "admin"
+    assert body["agent"]["name"] == "Grace H."
+    assert body["agent"]["connected"] is True
+    assert body["agent"]["load"] == 2
+    status, body = await call(server, "GET", "/api/admin/agents", grace.token)
     assert status == 200, "the promoted agent is an admin now"
 
     for bad in ({"capacity": 0}, {"capacity": "2"}, {"role": "boss"}, {"disabled": "yes"}, {"name": ""}):
         status, body = await call(server, "PATCH", f"/api/admin/agents/{grace_id}", admin, bad)
-        assert status == 400 and body["error"]["code"] == "bad_request", (bad, body)
+        assert status == 400, (bad, body)
+        assert body["error"]["code"] == "bad_request", (bad, body)
     for unknown in ("a_999", "nonsense", "999"):
         status, body = await call(server, "PATCH", f"/api/admin/agents/{unknown}", admin, {"capacity": 2})
-        assert status == 404 and body["error"]["code"] == "not_found", (unknown, body)
+        assert status == 404, (unknown, body)
+        assert body["error"]["code"] == "not_found", (unknown, body)
 
 
 async def test_disabling_an_agent_requeues_chats_and_ends_sessions(server: Running) -> None:
     """Disabled: their chats go back to the queue, every session of theirs ends; enabling lets them back."""
     _, admin = await signed_in(server, "Root", role="admin")
     grace = await server.agent("Grace")
-    grace_id = grace.info["id"]  # type: ignore[attr-defined]
+    grace_id = agent_of(grace)["id"]
     _, second_session = await login(server.url, "grace@example.com", PASSWORD)
     visitor = await server.visitor()
     conv = (await visitor.emit("conversation.start", {"name": "Ada"}))["conversation"]
@@ -181,15 +192,18 @@ async def test_disabling_an_agent_requeues_chats_and_ends_sessions(server: Runni
 
     status, body = await call(server, "PATCH", f"/api/admin/agents/{grace_id}", admin, {"disabled": True})
     assert status == 200
-    assert body["agent"]["disabled"] is True and body["agent"]["load"] == 0
+    assert body["agent"]["disabled"] is True
+    assert body["agent"]["load"] == 0
 
     requeued = await visitor.recv_until("conversation.updated", lambda d: d["status"] == "queued")
-    assert requeued["id"] == conv["id"] and requeued["queue_position"] == 1
+    assert requeued["id"] == conv["id"]
+    assert requeued["queue_position"] == 1
     queued = await server.chat.stores.conversations.queued()
     assert [f"c_{c.id}" for c in queued] == [conv["id"]]
-    for token in (grace.token, second_session):  # type: ignore[attr-defined]
+    for token in (grace.token, second_session):
         status, body = await call(server, "GET", "/api/me", token)
-        assert status == 401 and body["error"]["code"] == "unauthorized"
+        assert status == 401
+        assert body["error"]["code"] == "unauthorized"
     for _ in range(100):
         if not grace.sio.connected:
             break
@@ -202,7 +216,8 @@ async def test_disabling_an_agent_requeues_chats_and_ends_sessions(server: Runni
     assert listed[grace_id]["connected"] is False
 
     status, body = await call(server, "PATCH", f"/api/admin/agents/{grace_id}", admin, {"disabled": False})
-    assert status == 200 and body["agent"]["disabled"] is False
+    assert status == 200
+    assert body["agent"]["disabled"] is False
     agent, _ = await login(server.url, "grace@example.com", PASSWORD)
     assert agent["id"] == grace_id
 
@@ -212,13 +227,16 @@ async def test_an_admin_cannot_disable_or_demote_themselves(server: Running) -> 
     admin_id, admin = await signed_in(server, "Root", role="admin")
     for change in ({"disabled": True}, {"role": "agent"}, {"disabled": True, "capacity": 2}):
         status, body = await call(server, "PATCH", f"/api/admin/agents/{admin_id}", admin, change)
-        assert status == 400 and body["error"]["code"] == "bad_request", (change, body)
+        assert status == 400, (change, body)
+        assert body["error"]["code"] == "bad_request", (change, body)
     status, body = await call(server, "GET", "/api/me", admin)
-    assert status == 200 and body["agent"]["role"] == "admin"
+    assert status == 200
+    assert body["agent"]["role"] == "admin"
     assert body["agent"]["capacity"] == 3
     # Other changes to oneself are fine.
     status, body = await call(server, "PATCH", f"/api/admin/agents/{admin_id}", admin, {"capacity": 4})
-    assert status == 200 and body["agent"]["capacity"] == 4
+    assert status == 200
+    assert body["agent"]["capacity"] == 4
 
 
 async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Running) -> None:
@@ -251,7 +269,8 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
         {"allowed_origins": [5]},
     ):
         status, body = await call(server, "PUT", "/api/admin/settings", admin, bad)
-        assert status == 400 and body["error"]["code"] == "bad_request", (bad, body)
+        assert status == 400, (bad, body)
+        assert body["error"]["code"] == "bad_request", (bad, body)
     status, body = await call(server, "GET", "/api/admin/settings", admin)
     assert body["color"] == "#2563eb", "a refused PUT changed nothing"
 
@@ -273,15 +292,17 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
     assert again == body
 
     visitor = await server.visitor()
-    settings = visitor.session["settings"]  # type: ignore[attr-defined]
+    settings = session_of(visitor)["settings"]
     assert settings["greeting"] == "Welcome to the shop!"
     assert settings["color"] == "#FF8800"
     assert settings["prechat"] == {"name": "optional", "email": "required"}
     assert "allowed_origins" not in settings
     ack = await visitor.emit("conversation.start", {"name": "Ada"})
-    assert ack["ok"] is False and ack["error"]["code"] == "bad_request"
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "bad_request"
     ack = await visitor.emit("conversation.start", {"name": "Ada", "email": "not-an-email"})
-    assert ack["ok"] is False and ack["error"]["code"] == "bad_request"
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "bad_request"
     ack = await visitor.emit("conversation.start", {"name": "Ada", "email": "ada@example.com"})
     assert ack["ok"], ack
 
@@ -291,7 +312,7 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
     assert body["greeting"] == "Welcome to the shop!"
     assert body["prechat"] == {"name": "off", "email": "required"}
     later = await server.visitor()
-    assert later.session["settings"]["prechat"] == {"name": "off", "email": "required"}  # type: ignore[attr-defined]
+    assert session_of(later)["settings"]["prechat"] == {"name": "off", "email": "required"}
 
 
 async def test_canned_responses_crud(any_server: Running) -> None:
@@ -303,7 +324,8 @@ async def test_canned_responses_crud(any_server: Running) -> None:
     )
     assert status == 201, body
     refund = body["canned"]
-    assert refund["shortcut"] == "refund" and refund["text"] == "Refunds take 5 days."
+    assert refund["shortcut"] == "refund"
+    assert refund["text"] == "Refunds take 5 days."
     status, body = await call(
         server, "POST", "/api/admin/canned", admin, {"shortcut": "hello", "text": "Hi!"}
     )
@@ -314,7 +336,8 @@ async def test_canned_responses_crud(any_server: Running) -> None:
         status, body = await call(
             server, "POST", "/api/admin/canned", admin, {"shortcut": shortcut, "text": "x"}
         )
-        assert status == 409 and body["error"]["code"] == "conflict", (shortcut, body)
+        assert status == 409, (shortcut, body)
+        assert body["error"]["code"] == "conflict", (shortcut, body)
     for bad in (
         {"shortcut": "Has Space", "text": "x"},
         {"shortcut": "UPPER", "text": "x"},
@@ -326,7 +349,8 @@ async def test_canned_responses_crud(any_server: Running) -> None:
         {"text": "x"},
     ):
         status, body = await call(server, "POST", "/api/admin/canned", admin, bad)
-        assert status == 400 and body["error"]["code"] == "bad_request", (bad, body)
+        assert status == 400, (bad, body)
+        assert body["error"]["code"] == "bad_request", (bad, body)
 
     status, body = await call(
         server, "PATCH", f"/api/admin/canned/{refund['id']}", admin, {"text": "Refunds take 3 days."}
@@ -336,9 +360,11 @@ async def test_canned_responses_crud(any_server: Running) -> None:
     status, body = await call(
         server, "PATCH", f"/api/admin/canned/{hello['id']}", admin, {"shortcut": "/refund"}
     )
-    assert status == 409 and body["error"]["code"] == "conflict"
+    assert status == 409
+    assert body["error"]["code"] == "conflict"
     status, body = await call(server, "PATCH", f"/api/admin/canned/{hello['id']}", admin, {"shortcut": "/hi"})
-    assert status == 200 and body["canned"]["shortcut"] == "hi"
+    assert status == 200
+    assert body["canned"]["shortcut"] == "hi"
 
     status, body = await call(server, "GET", "/api/admin/canned", admin)
     assert status == 200
@@ -351,10 +377,12 @@ async def test_canned_responses_crud(any_server: Running) -> None:
     assert agent_view == body
 
     status, body = await call(server, "DELETE", f"/api/admin/canned/{hello['id']}", admin)
-    assert status == 200 and body == {"ok": True}
+    assert status == 200
+    assert body == {"ok": True}
     for method, payload in (("DELETE", None), ("PATCH", {"text": "back"})):
         status, body = await call(server, method, f"/api/admin/canned/{hello['id']}", admin, payload)
-        assert status == 404 and body["error"]["code"] == "not_found", (method, body)
+        assert status == 404, (method, body)
+        assert body["error"]["code"] == "not_found", (method, body)
     for unknown in ("999", "nonsense"):
         status, body = await call(server, "DELETE", f"/api/admin/canned/{unknown}", admin)
         assert status == 404, unknown

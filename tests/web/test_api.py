@@ -19,7 +19,7 @@ from aiohttp import web
 
 from server.app import create_app
 from tests.conftest import PASSWORD, Running, make_settings
-from tests.peers import login
+from tests.peers import agent_of, login
 
 WIDGET = Path(__file__).resolve().parents[2] / "widget"
 
@@ -91,7 +91,8 @@ async def test_login_returns_agent_token_and_a_safe_cookie(server: Running) -> N
         "load": 0,
         "connected": False,
     }
-    assert isinstance(body["token"], str) and len(body["token"]) >= 32
+    assert isinstance(body["token"], str)
+    assert len(body["token"]) >= 32
     cookie = session_cookie(response)
     assert cookie.value == body["token"]
     assert cookie["httponly"] is True
@@ -131,7 +132,8 @@ async def test_login_refusals(server: Running) -> None:
         {"email": 1, "password": PASSWORD},
     ):
         status, body, _ = await call(server, "POST", "/api/login", body=missing)
-        assert status == 400 and body["error"]["code"] == "bad_request", (missing, body)
+        assert status == 400, (missing, body)
+        assert body["error"]["code"] == "bad_request", (missing, body)
 
 
 async def test_me_with_cookie_and_with_bearer_token(server: Running) -> None:
@@ -153,7 +155,8 @@ async def test_me_with_cookie_and_with_bearer_token(server: Running) -> None:
     assert body["agent"]["connected"] is False
 
     status, body, _ = await call(server, "GET", "/api/me", headers={"Cookie": f"tandem_session={token}"})
-    assert status == 200 and body["agent"]["id"] == info["id"]
+    assert status == 200
+    assert body["agent"]["id"] == info["id"]
 
     for headers in ({}, {"Authorization": "Bearer not-a-session"}, {"Cookie": "tandem_session=forged"}):
         status, body, _ = await call(server, "GET", "/api/me", headers=headers)
@@ -168,13 +171,15 @@ async def test_logout_ends_the_session(server: Running) -> None:
     _, other_token = await login(server.url, info["email"], PASSWORD)
 
     status, body, response = await call(server, "POST", "/api/logout", token=token)
-    assert status == 200 and body == {"ok": True}
+    assert status == 200
+    assert body == {"ok": True}
     cleared = session_cookie(response)
     assert cleared.value == ""
     assert cleared["max-age"] == "0" or "1970" in cleared["expires"]
 
     status, body, _ = await call(server, "GET", "/api/me", token=token)
-    assert status == 401 and body["error"]["code"] == "unauthorized"
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
     status, _, _ = await call(server, "GET", "/api/canned", headers={"Cookie": f"tandem_session={token}"})
     assert status == 401
     # Only that session ended: another sign-in of the same agent still works.
@@ -182,7 +187,8 @@ async def test_logout_ends_the_session(server: Running) -> None:
     assert status == 200
     # Signing out with no session is harmless.
     status, body, _ = await call(server, "POST", "/api/logout")
-    assert status == 200 and body == {"ok": True}
+    assert status == 200
+    assert body == {"ok": True}
 
 
 async def test_transcript_has_every_message_including_notes(server: Running) -> None:
@@ -204,7 +210,7 @@ async def test_transcript_has_every_message_including_notes(server: Running) -> 
         assert ack["ok"], ack
     assert (await grace.emit("conversation.close", {"conversation_id": conv_id}))["ok"]
 
-    status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=grace.token)  # type: ignore[attr-defined]
+    status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=grace.token)
     assert status == 200, body
     assert set(body) == {"conversation", "visitor", "messages"}
     assert body["conversation"]["id"] == conv_id
@@ -223,16 +229,18 @@ async def test_transcript_has_every_message_including_notes(server: Running) -> 
         ("event", False, "Grace closed the chat"),
     ]
     assert messages[1]["author"]["type"] == "visitor"
-    assert messages[2]["author"] == {"type": "agent", "id": grace.info["id"], "name": "Grace"}  # type: ignore[attr-defined]
+    assert messages[2]["author"] == {"type": "agent", "id": agent_of(grace)["id"], "name": "Grace"}
 
     # Any signed-in agent may read it; the visitor's token is no sign-in.
     other = await server.add_agent("Alan")
     _, other_token = await login(server.url, other["email"], PASSWORD)
     status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=other_token)
-    assert status == 200 and len(body["messages"]) == 5
-    for token in (None, visitor.token):  # type: ignore[attr-defined]
+    assert status == 200
+    assert len(body["messages"]) == 5
+    for token in (None, visitor.token):
         status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=token)
-        assert status == 401 and body["error"]["code"] == "unauthorized"
+        assert status == 401
+        assert body["error"]["code"] == "unauthorized"
 
 
 async def test_transcript_of_unknown_conversation_is_404(server: Running) -> None:
@@ -262,7 +270,8 @@ async def test_canned_responses_for_agents(server: Running) -> None:
     ]
     assert all(isinstance(c["id"], str) for c in body["canned"]), "ids are strings (docs/protocol.md)"
     status, body, _ = await call(server, "GET", "/api/canned")
-    assert status == 401 and body["error"]["code"] == "unauthorized"
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
 
 
 @pytest.mark.usefixtures("built_widget")
@@ -287,7 +296,8 @@ async def test_pages_and_scripts_are_served(server: Running) -> None:
             assert r.headers["Cache-Control"] == "no-cache"
             assert len(await r.read()) > 1000
         async with http.get(server.url + "/console/transcripts/c_1") as r:
-            assert r.status == 200 and r.content_type == "text/html"
+            assert r.status == 200
+            assert r.content_type == "text/html"
         for path in ("/static/.secret.js", "/static/index.html", "/static/nothing.js", "/nowhere"):
             async with http.get(server.url + path) as r:
                 assert r.status == 404, path
@@ -312,11 +322,11 @@ async def test_missing_build_answers_404_with_the_fix(tmp_path: Path) -> None:
 async def test_sign_out_closes_the_sockets_of_that_session_only(server: Running) -> None:
     """A console tab signed in with the ended session is disconnected; another session stays."""
     first = await server.agent("Grace", online=False)
-    _, other_token = await login(server.url, first.info["email"], PASSWORD)  # type: ignore[attr-defined]
+    _, other_token = await login(server.url, agent_of(first)["email"], PASSWORD)
     second = server.peer("/agent")
     await second.connect({"token": other_token})
     async with aiohttp.ClientSession() as http:
-        headers = {"Authorization": f"Bearer {first.token}"}  # type: ignore[attr-defined]
+        headers = {"Authorization": f"Bearer {first.token}"}
         async with http.post(f"{server.url}/api/logout", headers=headers) as r:
             assert r.status == 200
     for _ in range(50):

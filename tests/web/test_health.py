@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.app import SIO
 from server.web.keys import ENGINE
 from tests.conftest import Running
 
@@ -49,6 +50,14 @@ async def eventually(server: Running, check: Callable[[Samples], bool], timeout:
         await asyncio.sleep(0.05)
 
 
+async def until(condition: Callable[[], bool], what: str, timeout: float = 3.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, f"waited too long for {what}"
+        await asyncio.sleep(0.02)
+
+
 def sockets(samples: Samples, role: str) -> float:
     return value(samples, "tandem_connected_sockets", role=role)
 
@@ -82,7 +91,8 @@ async def test_healthz_reports_a_broken_database(server: Running, monkeypatch: p
 async def test_connected_sockets_track_connects_and_disconnects(server: Running) -> None:
     """tandem_connected_sockets{role} rises on connect, falls on disconnect; refusals do not count."""
     samples = await scrape(server)
-    assert sockets(samples, "visitor") == 0 and sockets(samples, "agent") == 0
+    assert sockets(samples, "visitor") == 0
+    assert sockets(samples, "agent") == 0
 
     first = await server.visitor()
     second = await server.visitor()
@@ -100,7 +110,10 @@ async def test_connected_sockets_track_connects_and_disconnects(server: Running)
         refused = server.peer(namespace, headers=headers)
         with pytest.raises(Exception, match="failed to connect"):
             await refused.connect(auth, wait_session=False)
-    await asyncio.sleep(0.1)
+    # The refused clients hang up; once the server has closed their connections (and run any
+    # disconnect handling), the counts are final.
+    engine_io = server.app[SIO].eio
+    await until(lambda: len(engine_io.sockets) == 3, "the refused connections to close")
     samples = await scrape(server)
     assert sockets(samples, "visitor") == 2
     assert sockets(samples, "agent") == 1
