@@ -121,7 +121,8 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     sio.register_namespace(AgentNamespace(chat))
     live.start(chat.background)
     await ensure_demo_agent(chat)
-    await chat.grace.start_for_absent()
+    # Its first sweep gives agents holding chats from before a restart their grace period.
+    chat.background.spawn(chat.grace.run(), "grace-sweep")
     metrics.queue_length.set(len(await stores.conversations.queued()))
     if settings.assist_enabled:
         chat.background.spawn(_load_assist(app), "assist-load")

@@ -55,8 +55,9 @@ class AgentNamespace(ChatNamespace):
         await self.save_session(sid, {"agent_id": agent.id, "token": token})
         await self.enter_room(sid, agent_room(agent.id))
         await self.enter_room(sid, AGENTS_ROOM)
-        if await self.chat.presence.connect(agent.id, sid):
-            self.chat.grace.cancel(agent.id)
+        first = await self.chat.presence.connect(agent.id, sid)
+        await self.chat.grace.end(agent.id)  # back, whichever process they were gone from
+        if first:
             log.info("agent a_%s connected", agent.id)
         self.chat.background.spawn(self._after_connect(sid, agent), f"session-{sid}")
 
@@ -84,7 +85,7 @@ class AgentNamespace(ChatNamespace):
         agent_id = int(session["agent_id"])
         if await self.chat.presence.disconnect(agent_id, sid):
             log.info("agent a_%s disconnected; grace period starts", agent_id)
-            self.chat.grace.start(agent_id)
+            await self.chat.grace.start(agent_id)
             await self.chat.broadcaster.agents_changed()
 
     async def _agent(self, sid: str) -> Agent:

@@ -12,7 +12,7 @@ from server.chat.background import Background
 from server.chat.broadcast import AGENT_NS, VISITOR_NS, Broadcaster
 from server.chat.context import ChatContext
 from server.chat.delivery import Delivery
-from server.chat.grace import GraceTimers
+from server.chat.grace import GracePeriods
 from server.chat.live import Live
 from server.chat.locks import ConversationLocks
 from server.chat.routing import Router
@@ -50,7 +50,7 @@ def build_chat(
         team=Team(stores, presence, broadcaster, router, live.signals),
         delivery=Delivery(stores, broadcaster, locks, metrics, suggestions),
         suggestions=suggestions,
-        grace=GraceTimers(settings.agent_grace_seconds, stores, presence, router, background),
+        grace=GracePeriods(settings.agent_grace_seconds, stores, presence, router),
         tokens=VisitorTokens(settings.secret_key),
         origins=origins,
         metrics=metrics,

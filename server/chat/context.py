@@ -9,7 +9,7 @@ from server.auth.visitor_tokens import VisitorTokens
 from server.chat.background import Background
 from server.chat.broadcast import Broadcaster
 from server.chat.delivery import Delivery
-from server.chat.grace import GraceTimers
+from server.chat.grace import GracePeriods
 from server.chat.limits import ConnectionLimits
 from server.chat.presence import Presence
 from server.chat.routing import Router
@@ -33,7 +33,7 @@ class ChatContext:
     team: Team
     delivery: Delivery
     suggestions: Suggestions
-    grace: GraceTimers
+    grace: GracePeriods
     tokens: VisitorTokens
     origins: OriginPolicy
     metrics: Metrics

@@ -1,23 +1,29 @@
-"""The grace period: an agent whose connection drops keeps their chats for a while."""
+"""The grace period: an agent whose connections all drop keeps their chats for a while.
+
+Deadlines are kept in the database (``AbsenceStore``), not as timers in one process: every
+process sweeps them, so the chats of an agent whose process died (their sockets expire from
+presence) or of a server that restarted are still requeued on time. Deadlines are wall-clock
+seconds, comparable across processes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Callable
 
-from server.chat.background import Background
 from server.chat.presence import Presence
 from server.chat.routing import Router
 from server.store.bundle import Stores
 
 log = logging.getLogger("tandem.grace")
 
-Sleep = Callable[[float], Awaitable[None]]
+SWEEP_SECONDS = 1.0
 
 
-class GraceTimers:
-    """Requeues an agent's chats when they stay disconnected longer than the grace period."""
+class GracePeriods:
+    """Starts, ends and enforces agents' grace periods."""
 
     def __init__(
         self,
@@ -25,39 +31,55 @@ class GraceTimers:
         stores: Stores,
         presence: Presence,
         router: Router,
-        background: Background,
-        sleep: Sleep = asyncio.sleep,
+        *,
+        clock: Callable[[], float] = time.time,
+        interval: float = SWEEP_SECONDS,
     ) -> None:
         self._seconds = seconds
-        # How a grace period waits: a test puts its own here to end grace periods when it says.
-        self.sleep = sleep
         self._stores = stores
         self._presence = presence
         self._router = router
-        self._background = background
-        self._timers: dict[int, asyncio.Task[None]] = {}
+        # Wall-clock time; a test puts its own clock here and sweeps when it says.
+        self.clock = clock
+        self._interval = interval
+        self._sweeping = asyncio.Lock()
 
-    def start(self, agent_id: int) -> None:
-        self.cancel(agent_id)
-        self._timers[agent_id] = self._background.spawn(self._expire(agent_id), f"grace-a_{agent_id}")
+    async def start(self, agent_id: int) -> None:
+        """The agent's last socket closed."""
+        await self._stores.absences.start(agent_id, self.clock() + self._seconds)
 
-    def cancel(self, agent_id: int) -> None:
-        timer = self._timers.pop(agent_id, None)
-        if timer is not None:
-            timer.cancel()
+    async def end(self, agent_id: int) -> None:
+        """The agent connected again."""
+        await self._stores.absences.end(agent_id)
 
-    async def start_for_absent(self) -> None:
-        """After a restart no agent is connected yet: give each agent holding chats the grace."""
-        for agent_id in await self._stores.conversations.loads():
-            if not await self._presence.is_connected(agent_id):
-                self.start(agent_id)
+    async def deadline(self, agent_id: int) -> float | None:
+        return await self._stores.absences.deadline(agent_id)
 
-    async def _expire(self, agent_id: int) -> None:
-        await self.sleep(self._seconds)
-        self._timers.pop(agent_id, None)
-        if await self._presence.is_connected(agent_id):
-            return
-        agent = await self._stores.agents.get(agent_id)
-        if agent is not None:
-            log.info("grace period over for a_%s", agent_id)
-            await self._router.requeue(agent)
+    async def run(self) -> None:
+        """Sweep every ``interval`` seconds for as long as the app runs."""
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("grace sweep failed; trying again")
+            await asyncio.sleep(self._interval)
+
+    async def sweep(self) -> list[int]:
+        """Give absent agents who hold chats a grace period, and requeue the chats of those whose
+        period is over; returns those agents. One sweep at a time in a process: a caller waits
+        for a sweep under way and then finds its work done."""
+        async with self._sweeping:
+            now = self.clock()
+            for agent_id in await self._stores.conversations.loads():
+                if not await self._presence.is_connected(agent_id):
+                    await self._stores.absences.start_unless_running(agent_id, now + self._seconds)
+            requeued = []
+            for agent_id in await self._stores.absences.claim_due(now):
+                if await self._presence.is_connected(agent_id):
+                    continue
+                agent = await self._stores.agents.get(agent_id)
+                if agent is not None:
+                    log.info("grace period over for a_%s", agent_id)
+                    await self._router.requeue(agent)
+                    requeued.append(agent_id)
+            return requeued

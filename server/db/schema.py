@@ -104,3 +104,12 @@ canned_responses = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
+
+# An agent with no socket anywhere who still holds chats: when those chats go back to the queue.
+# A deadline in the database, not a timer in one process, so any living process requeues them.
+agent_absences = sa.Table(
+    "agent_absences",
+    metadata,
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("deadline", sa.Float, nullable=False),
+)

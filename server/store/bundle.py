@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.auth.passwords import PasswordHasher
+from server.store.absences import AbsenceStore
 from server.store.agents import AgentStore
 from server.store.conversations import ConversationStore
 from server.store.messages import MessageStore
@@ -23,6 +24,7 @@ class Stores:
     messages: MessageStore
     settings: SettingsStore
     sessions: SessionStore
+    absences: AbsenceStore
 
     @classmethod
     def open(cls, engine: AsyncEngine, session_seconds: float) -> Stores:
@@ -33,4 +35,5 @@ class Stores:
             messages=MessageStore(engine),
             settings=SettingsStore(engine),
             sessions=SessionStore(engine, session_seconds),
+            absences=AbsenceStore(engine),
         )

@@ -1,65 +1,47 @@
 """The grace period (docs/protocol.md, "Routing"): a disconnected agent keeps their chats for a while,
-then they go back to the front of the queue. The server's grace timers wait on the test's say-so."""
+then they go back to the front of the queue. The server's grace periods run on the test's clock, and
+the test sweeps them when it says."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import Any
+import time
 
 from tests.chat.test_routing import db_assigned, db_queue, expect_assigned, ids, routed_chat, start_chat
 from tests.conftest import Running, StartServer
-from tests.peers import DEFAULT_TIMEOUT, Peer
+from tests.peers import DEFAULT_TIMEOUT, Peer, agent_of
 
 
-@dataclass
-class Timer:
-    """One grace period the server is waiting out."""
-
-    seconds: float
-    due: asyncio.Future[None]
-    task: asyncio.Task[Any]  # the server's task waiting for it
-
-    async def expire(self) -> None:
-        """End the period now (unless the server cancelled it), and return once the server has
-        done all that follows: whatever it sent is on its way before anything sent after this."""
-        if not self.due.done():
-            self.due.set_result(None)
-        await asyncio.wait([self.task])
-
-
-class ManualTimers:
-    """Stands in for ``asyncio.sleep`` in the server's grace timers: a period ends when the test
-    expires it, however long it took to get there."""
+class Clock:
+    """Wall-clock time that moves only when the test says (the server's grace periods read it)."""
 
     def __init__(self) -> None:
-        self._started: asyncio.Queue[Timer] = asyncio.Queue()
+        self.now = time.time()
 
-    async def sleep(self, seconds: float) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        due: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._started.put_nowait(Timer(seconds, due, task))
-        await due
-
-    async def started(self) -> Timer:
-        """The next grace period the server starts."""
-        return await asyncio.wait_for(self._started.get(), DEFAULT_TIMEOUT)
-
-    def idle(self) -> bool:
-        return self._started.empty()
+    def __call__(self) -> float:
+        return self.now
 
 
-async def start_with_timers(start_server: StartServer, grace: float) -> tuple[Running, ManualTimers]:
+async def start_with_clock(start_server: StartServer, grace: float) -> tuple[Running, Clock]:
     server = await start_server(TANDEM_AGENT_GRACE_SECONDS=str(grace))
-    timers = ManualTimers()
-    server.chat.grace.sleep = timers.sleep
-    return server, timers
+    clock = Clock()
+    server.chat.grace.clock = clock
+    return server, clock
+
+
+async def grace_started(server: Running, agent: Peer) -> float:
+    """The deadline the server recorded once the agent's last socket closed."""
+    agent_id = int(agent_of(agent)["id"][2:])
+    deadline = asyncio.get_running_loop().time() + DEFAULT_TIMEOUT
+    while (recorded := await server.chat.grace.deadline(agent_id)) is None:
+        assert asyncio.get_running_loop().time() < deadline, "no grace period started"
+        await asyncio.sleep(0.01)
+    return recorded
 
 
 async def test_vanished_agent_chats_go_back_to_the_front_of_the_queue(start_server: StartServer) -> None:
     """After the grace period a gone agent's chats are requeued ahead of those already waiting."""
-    server, timers = await start_with_timers(start_server, grace=45)
+    server, clock = await start_with_clock(start_server, grace=45)
     carol = await server.agent("Carol", capacity=1)
     await routed_chat(carol, server)  # Carol is full from now on
     alice = await server.agent("Alice", capacity=2)
@@ -74,10 +56,12 @@ async def test_vanished_agent_chats_go_back_to_the_front_of_the_queue(start_serv
     await carol.recv_until("queue.updated", lambda d: ids(d["queue"]) == [waiting])
 
     await alice.close()
-    timer = await timers.started()
-    assert timer.seconds == 45
+    assert await grace_started(server, alice) == clock.now + 45
+    clock.now += 44.9
+    assert await server.chat.grace.sweep() == []
     assert await db_assigned(server, alice) == requeued  # hers until the period ends
-    await timer.expire()
+    clock.now += 0.1
+    assert await server.chat.grace.sweep() == [int(agent_of(alice)["id"][2:])]
     update = await carol.recv_until("queue.updated", lambda d: len(d["queue"]) == 3)
     assert ids(update["queue"]) == [*requeued, waiting]
     assert all(c["status"] == "queued" and c["agent"] is None for c in update["queue"])
@@ -109,7 +93,7 @@ async def test_vanished_agent_chats_go_back_to_the_front_of_the_queue(start_serv
 
 async def test_agent_back_within_the_grace_keeps_their_chats(start_server: StartServer) -> None:
     """Reconnecting before the grace period ends cancels the requeue: nothing moves."""
-    server, timers = await start_with_timers(start_server, grace=45)
+    server, clock = await start_with_clock(start_server, grace=45)
     watcher = await server.agent("Walt", capacity=3, online=False)
     alice = await server.agent("Alice", capacity=3)
     visitors: list[Peer] = []
@@ -125,14 +109,15 @@ async def test_agent_back_within_the_grace_keeps_their_chats(start_server: Start
     settled = len(watcher.log)
 
     await alice.close()
-    timer = await timers.started()
+    started = await grace_started(server, alice)
     again = server.peer("/agent")
     session = await again.connect({"token": alice.token})
     assert ids(session["conversations"]) == convs
     assert session["agent"]["load"] == 2
 
-    await timer.expire()  # the original deadline passes
-    assert timers.idle()  # and no other period started
+    assert await server.chat.grace.deadline(int(agent_of(alice)["id"][2:])) is None  # ended
+    clock.now = started + 1  # the original deadline passes
+    assert await server.chat.grace.sweep() == []
     await again.nothing("conversation.removed")
     assert await db_assigned(server, alice) == convs
     assert await db_queue(server) == []
