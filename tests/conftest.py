@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -138,12 +139,9 @@ def service_missing(what: str, error: Exception) -> None:
     pytest.skip(f"{what} not available: {error}")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def any_database(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, str]]:
-    """Server settings for the embedded SQLite default, then for a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield {}
-        return
+@contextlib.asynccontextmanager
+async def fresh_postgres() -> AsyncIterator[dict[str, str]]:
+    """Server settings for a new, empty PostgreSQL database, dropped afterwards."""
     import uuid
 
     import asyncpg
@@ -159,6 +157,23 @@ async def any_database(request: pytest.FixtureRequest) -> AsyncIterator[dict[str
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def any_database(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, str]]:
+    """Server settings for the embedded SQLite default, then for a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    async with fresh_postgres() as settings:
+        yield settings
+
+
+@pytest.fixture
+async def postgres_database() -> AsyncIterator[dict[str, str]]:
+    """Server settings for a fresh PostgreSQL database."""
+    async with fresh_postgres() as settings:
+        yield settings
 
 
 @pytest.fixture

@@ -32,6 +32,15 @@ class Peer:
         self.info: dict[str, Any] | None = None  # an agent's id, email and name
         self.token: str | None = None  # an agent's session token, or a visitor's token
         self.session: dict[str, Any] | None = None  # a visitor's first session event
+        self._dropped = asyncio.Event()
+        self.sio.on("disconnect", self._on_disconnect, namespace=namespace)
+
+    async def _on_disconnect(self, *_: Any) -> None:
+        self._dropped.set()
+
+    async def disconnected(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Return once the server has closed this connection (or it dropped)."""
+        await asyncio.wait_for(self._dropped.wait(), timeout)
 
     async def _record(self, event: str, data: Any = None) -> None:
         self.log.append((event, data))

@@ -35,6 +35,12 @@ class ClusterLive:
         self.watch = SubscriptionWatch(manager, self._resync_everyone, on_probe=self._probed)
 
     def start(self, background: Background) -> None:
+        # python-socketio subscribes on its first client; a process must hear signals, probes and
+        # other processes' emits from the start.
+        server = self.manager.server
+        if not server.manager_initialized:
+            server.manager_initialized = True
+            self.manager.initialize()
         background.spawn(self._heartbeats(), "presence-heartbeat")
         background.spawn(self.watch.run(), "fanout-probe")
 

@@ -1,0 +1,52 @@
+"""A visitor on one server chats with an agent on another, exactly as on one."""
+
+from __future__ import annotations
+
+import uuid
+
+import aiohttp
+
+from tests.conftest import PASSWORD, Running
+from tests.peers import agent_of, login
+
+
+async def test_a_chat_across_two_servers(two_servers: tuple[Running, Running]) -> None:
+    a, b = two_servers
+    agent = await b.agent("Grace")
+    visitor = await a.visitor()
+    started = await visitor.emit("conversation.start", {"name": "Ada"})
+    conversation_id = started["conversation"]["id"]
+    assigned = await agent.recv("conversation.assigned")
+    assert assigned["conversation"]["id"] == conversation_id
+
+    sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": "where is my card?"})
+    received = await agent.recv_until("message", lambda m: m["author"]["type"] == "visitor")
+    assert (received["text"], received["seq"]) == ("where is my card?", sent["message"]["seq"])
+
+    reply = {"conversation_id": conversation_id, "client_id": str(uuid.uuid4()), "text": "on its way"}
+    acked = await agent.emit("message.send", reply)
+    answered = await visitor.recv_until("message", lambda m: m["author"]["type"] == "agent")
+    assert (answered["text"], answered["seq"]) == ("on its way", acked["message"]["seq"])
+
+
+async def test_disabling_an_agent_closes_their_sockets_on_every_server(
+    two_servers: tuple[Running, Running],
+) -> None:
+    a, b = two_servers
+    await a.add_agent("Root", role="admin")
+    _, admin_token = await login(a.url, "root@example.com", PASSWORD)
+    agent = await b.agent("Grace")
+    agent_id = agent_of(agent)["id"]
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {admin_token}"}) as http:
+        async with http.patch(f"{a.url}/api/admin/agents/{agent_id}", json={"disabled": True}) as r:
+            assert r.status == 200, await r.text()
+    await agent.disconnected()
+
+
+async def test_both_servers_report_redis(two_servers: tuple[Running, Running]) -> None:
+    for server in two_servers:
+        async with aiohttp.ClientSession() as http, http.get(f"{server.url}/healthz") as r:
+            assert (r.status, await r.json()) == (
+                200,
+                {"status": "ok", "database": "ok", "redis": "ok", "fanout": "ok"},
+            )
