@@ -23,6 +23,7 @@ from server.chat.suggestions import AssistSlot
 from server.chat.visitor_ns import VisitorNamespace
 from server.cluster.fanout import ClusterManager, cluster_prefix
 from server.cluster.live import ClusterLive
+from server.db.exclusive import ServeLock
 from server.metrics import Metrics
 from server.origins import OriginPolicy
 from server.settings import Settings
@@ -95,6 +96,9 @@ async def _disconnect_clients(app: web.Application) -> None:
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     url = app[SETTINGS].database_url
+    serving = ServeLock(sqlite_path(url)) if is_sqlite(url) and sqlite_path(url) != ":memory:" else None
+    if serving is not None:
+        serving.acquire()
     checkpointer = Checkpointer(sqlite_path(url)) if is_sqlite(url) else None
     engine = open_engine(url, background_checkpoints=checkpointer is not None)
     await upgrade(engine)
@@ -105,6 +109,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     if checkpointer is not None:
         await checkpointer.stop()
     await engine.dispose()
+    if serving is not None:
+        serving.release()
 
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:

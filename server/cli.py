@@ -43,12 +43,34 @@ def main() -> None:
 
 
 @main.command()
-def serve() -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes on this machine, sharing the port (needs TANDEM_REDIS_URL and PostgreSQL).",
+)
+@click.option("--worker-of", type=int, default=None, hidden=True)  # set by the supervisor
+def serve(workers: int, worker_of: int | None) -> None:
     """Serve HTTP and Socket.IO on HOST:PORT (default 127.0.0.1:8080)."""
-    from server.app import create_app
-
     settings = _settings()
     setup_logging(settings.log_format, settings.log_level)
+    if workers > 1:
+        if settings.redis_url is None:
+            raise click.ClickException(
+                "--workers runs several processes, which share their work through Redis and PostgreSQL: "
+                "set TANDEM_REDIS_URL and TANDEM_DATABASE_URL=postgresql://... (docs/deploy.md)"
+            )
+        from server.workers import serve_workers
+
+        sys.exit(serve_workers(workers))
+    _serve(settings, reuse_port=worker_of is not None)
+
+
+def _serve(settings: Settings, *, reuse_port: bool) -> None:
+    from server.app import create_app
+    from server.db.exclusive import DatabaseInUse
+
     app = create_app(settings)
     app.on_startup.append(_settle_heap)
     # CPython's defaults (700, 10, 10) collect the youngest generation every 700 allocations;
@@ -57,14 +79,18 @@ def serve() -> None:
     # stopped the loop for 250-330 ms (docs/performance.md). Rarer collections, same safety.
     gc.set_threshold(10_000, 50, 100)
     url = f"http://{settings.host}:{settings.port}"
-    # run_app "prints" once its sockets listen: the moment clients can connect, logged as such.
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=lambda _banner: log.info("Tandem serving on %s", url),
-        access_log=None,
-    )
+    try:
+        # run_app "prints" once its sockets listen: the moment clients can connect, logged as such.
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            reuse_port=reuse_port or None,
+            print=lambda _banner: log.info("Tandem serving on %s", url),
+            access_log=None,
+        )
+    except DatabaseInUse as error:
+        raise click.ClickException(str(error)) from None
 
 
 async def _settle_heap(_app: web.Application) -> None:

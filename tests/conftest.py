@@ -12,6 +12,7 @@ from typing import Any
 
 import argon2
 import pytest
+import redis.asyncio
 from aiohttp import web
 
 from server.app import create_app
@@ -180,3 +181,18 @@ async def postgres_database() -> AsyncIterator[dict[str, str]]:
 async def any_server(any_database: dict[str, str], start_server: StartServer) -> Running:
     """The same test on the embedded SQLite default and on PostgreSQL."""
     return await start_server(**any_database)
+
+
+REDIS_URL = os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    client = redis.asyncio.Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception as error:
+        service_missing("Redis", error)
+    finally:
+        await client.aclose()
+    return REDIS_URL

@@ -22,8 +22,7 @@ from server.chat.signals import Dispatch, LocalSignals, Signals
 from server.cluster.fanout import ClusterManager, RedisSignals
 from server.cluster.presence import RedisPresence
 from server.cluster.routing_lock import AdvisoryRoutingLock
-from tests.cluster.conftest import REDIS_URL
-from tests.conftest import fresh_postgres, service_missing
+from tests.conftest import REDIS_URL, fresh_postgres, service_missing
 from tests.peers import DEFAULT_TIMEOUT
 
 

@@ -7,13 +7,8 @@ resend unacknowledged messages on their own, as the widget and the console do.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
-import signal
 import sqlite3
-import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,86 +16,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import PASSWORD, free_port
+from tests.conftest import PASSWORD
 from tests.peers import login
+from tests.processes import ServerProcess
 from tests.resuming import ResumingClient
 
-ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "grace@example.com"
-
-
-class ServerProcess:
-    """``python -m server serve`` in a subprocess, restartable on the same port and data directory.
-
-    ``python`` and ``cwd`` default to this checkout's; another environment's Python runs the
-    Tandem installed there (from a folder where the checkout's packages cannot shadow it).
-    """
-
-    def __init__(self, data_dir: Path, python: str = sys.executable, cwd: Path = ROOT) -> None:
-        self.data_dir = data_dir
-        self.python, self.cwd = python, cwd
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = data_dir.parent / "server.log"
-        # The parent's TANDEM_* settings (a test database URL, say) must not leak in.
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
-        self.env.update(
-            TANDEM_DATA_DIR=str(data_dir),
-            PORT=str(self.port),
-            HOST="127.0.0.1",
-            TANDEM_AGENT_GRACE_SECONDS="60",
-            TANDEM_EVENTS_PER_SECOND="1000",
-            TANDEM_EVENTS_BURST="1000",
-        )
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def cli(self, *args: str, stdin: str = "", status: int = 0) -> str:
-        """Run ``python -m server <args>`` to completion; returns its output."""
-        proc = await asyncio.create_subprocess_exec(
-            self.python, "-m", "server", *args, cwd=self.cwd, env=self.env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        out, _ = await asyncio.wait_for(proc.communicate(stdin.encode()), 20)
-        assert proc.returncode == status, out.decode()
-        return out.decode()
-
-    async def start(self) -> None:
-        """Start ``serve`` and wait until /healthz answers 200."""
-        with self.log_path.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                self.python, "-m", "server", "serve", cwd=self.cwd, env=self.env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + 15
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                assert self.process.returncode is None, f"server exited:\n{self.log()}"
-                try:
-                    async with http.get(f"{self.url}/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"server not healthy within 15 s:\n{self.log()}")
-
-    async def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, open sockets just drop."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        assert await self.process.wait() == -signal.SIGKILL
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            try:
-                await asyncio.wait_for(self.process.wait(), 5)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @pytest.fixture

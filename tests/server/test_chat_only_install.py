@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat.test_restart import ROOT, ServerProcess
 from tests.conftest import PASSWORD, service_missing
 from tests.peers import Peer, login
+from tests.processes import ROOT, ServerProcess
 
 # What a wheel is built from; the browser code is not part of the Python package.
 SOURCES = ("pyproject.toml", "README.md", "common", "server", "assist")
