@@ -15,9 +15,10 @@ import pytest
 import redis.asyncio
 from aiohttp import web
 
-from server.app import create_app
+from server.app import SIO, create_app
 from server.chat.assist_port import AssistFactory
 from server.chat.context import ChatContext
+from server.cluster.fanout import ClusterManager
 from server.settings import Settings, load_settings
 from server.web.keys import CHAT
 from tests.peers import Peer, login
@@ -33,16 +34,26 @@ def free_port() -> int:
 
 @dataclass
 class Running:
-    """A server started for one test, and the clients it opened."""
+    """A server started for one test, and the clients it opened.
+
+    In the two-process layout (``layout`` fixture: "two") ``others`` holds a second server on the
+    same PostgreSQL database and Redis, and clients are spread over both in turn.
+    """
 
     url: str
     app: web.Application
     settings: Settings
     peers: list[Peer] = field(default_factory=list)
+    others: list[tuple[str, web.Application]] = field(default_factory=list)
 
     @property
     def chat(self) -> ChatContext:
         return self.app[CHAT]
+
+    @property
+    def chats(self) -> list[ChatContext]:
+        """The chat of every server (one, or two in the two-process layout)."""
+        return [self.app[CHAT], *(app[CHAT] for _, app in self.others)]
 
     async def add_agent(self, name: str, *, capacity: int = 3, role: str = "agent") -> dict[str, Any]:
         email = f"{name.lower()}@example.com"
@@ -50,7 +61,11 @@ class Running:
         return {"id": f"a_{agent.id}", "email": email, "name": name}
 
     def peer(self, namespace: str, **kwargs: Any) -> Peer:
-        peer = Peer(self.url, namespace, **kwargs)
+        url, app = [(self.url, self.app), *self.others][len(self.peers) % (1 + len(self.others))]
+        peer = Peer(url, namespace, **kwargs)
+        manager = app[SIO].manager
+        if isinstance(manager, ClusterManager):
+            peer.barrier = manager.barrier
         self.peers.append(peer)
         return peer
 
@@ -102,26 +117,51 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
+def layout(request: pytest.FixtureRequest) -> str:
+    """One server process, unless a module runs its tests on two too (PostgreSQL + Redis, clients
+    spread over both): ``pytestmark = BOTH_LAYOUTS``."""
+    return str(getattr(request, "param", "one"))
+
+
+BOTH_LAYOUTS = pytest.mark.parametrize("layout", ["one", "two"], indirect=True)
+
+
+@pytest.fixture
+async def start_server(tmp_path: Path, layout: str) -> AsyncIterator[StartServer]:
     """Start servers with extra environment settings (and an assist factory of the test's);
     all are stopped after the test."""
-    runners: list[tuple[web.AppRunner, Running]] = []
+    runners: list[web.AppRunner] = []
+    started: list[Running] = []
 
-    async def start(assist_factory: AssistFactory | None = None, **env: str) -> Running:
-        settings = make_settings(tmp_path, **env)
+    async def serve(settings: Settings, assist_factory: AssistFactory | None) -> tuple[str, web.Application]:
         app = create_app(settings) if assist_factory is None else create_app(settings, assist_factory)
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
-        running = Running(f"http://{settings.host}:{settings.port}", app, settings)
-        runners.append((runner, running))
+        runners.append(runner)
+        return f"http://{settings.host}:{settings.port}", app
+
+    async def start(assist_factory: AssistFactory | None = None, **env: str) -> Running:
+        if layout == "two":
+            env.update(
+                await stack.enter_async_context(fresh_postgres()), TANDEM_REDIS_URL=await reachable_redis()
+            )
+        settings = make_settings(tmp_path, **env)
+        url, app = await serve(settings, assist_factory)
+        running = Running(url, app, settings)
+        if layout == "two":
+            other = make_settings(tmp_path, **env)
+            running.others.append(await serve(other, assist_factory))
+        started.append(running)
         return running
 
-    yield start
-    for runner, running in reversed(runners):
-        for peer in running.peers:
-            await peer.close()
-        await runner.cleanup()
+    async with contextlib.AsyncExitStack() as stack:
+        yield start
+        for running in started:
+            for peer in running.peers:
+                await peer.close()
+        for runner in reversed(runners):
+            await runner.cleanup()
 
 
 @pytest.fixture
@@ -186,8 +226,8 @@ async def any_server(any_database: dict[str, str], start_server: StartServer) ->
 REDIS_URL = os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-@pytest.fixture
-async def redis_url() -> str:
+async def reachable_redis() -> str:
+    """The test Redis URL, once it answers (a missing Redis skips, or in CI fails, the test)."""
     client = redis.asyncio.Redis.from_url(REDIS_URL)
     try:
         await client.ping()
@@ -196,3 +236,8 @@ async def redis_url() -> str:
     finally:
         await client.aclose()
     return REDIS_URL
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    return await reachable_redis()

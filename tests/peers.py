@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -32,6 +33,9 @@ class Peer:
         self.info: dict[str, Any] | None = None  # an agent's id, email and name
         self.token: str | None = None  # an agent's session token, or a visitor's token
         self.session: dict[str, Any] | None = None  # a visitor's first session event
+        # With several server processes: returns once this peer's process has handled every event
+        # the others published before (see Running), so a fence also covers what they sent.
+        self.barrier: Callable[[], Awaitable[None]] | None = None
         self._dropped = asyncio.Event()
         self.sio.on("disconnect", self._on_disconnect, namespace=namespace)
 
@@ -87,6 +91,8 @@ class Peer:
         before it handles any packet that arrived after it; so the acknowledgement of a call comes
         after every event the server sent this connection before answering the call.
         """
+        if self.barrier is not None:
+            await self.barrier()
         ack = await self.emit("sync", FENCE)
         assert ack["ok"] is False, ack
         assert ack["error"]["code"] == "not_found", ack
@@ -134,6 +140,7 @@ async def routing_settled(agent: Peer) -> None:
     ack = await agent.emit("conversation.take", {"conversation_id": "c_0"})
     assert ack["ok"] is False, ack
     assert ack["error"]["code"] == "not_found", ack
+    await agent.fence()  # what a pass on another process sent this agent has arrived too
 
 
 async def login(base_url: str, email: str, password: str) -> tuple[dict[str, Any], str]:

@@ -39,7 +39,9 @@ def build_chat(
     presence = live.presence
     broadcaster = Broadcaster(sio, stores, presence)
     suggestions = Suggestions(assist, stores, broadcaster, background)
-    router = Router(stores, presence, broadcaster, locks, live.routing_lock, metrics, background, suggestions)
+    router = Router(
+        stores, presence, broadcaster, locks, live.routing_lock, live.places, metrics, background, suggestions
+    )
     chat = ChatContext(
         settings=settings,
         stores=stores,

@@ -13,6 +13,7 @@ from typing import Protocol
 from server.chat.background import Background
 from server.chat.locks import LocalRoutingLock, RoutingLock
 from server.chat.presence import LocalPresence, Presence
+from server.chat.queue_places import LocalQueuePlaces, QueuePlaces
 from server.chat.signals import LocalSignals, Signals
 
 
@@ -23,6 +24,8 @@ class Live(Protocol):
     def routing_lock(self) -> RoutingLock: ...
     @property
     def signals(self) -> Signals: ...
+    @property
+    def places(self) -> QueuePlaces: ...
 
     def start(self, background: Background) -> None:
         """Start what keeps the live state true while the app runs (heartbeats, probes)."""
@@ -42,6 +45,7 @@ class LocalLive:
         self.presence = LocalPresence()
         self.routing_lock = LocalRoutingLock()
         self.signals = LocalSignals()
+        self.places = LocalQueuePlaces()
 
     def start(self, background: Background) -> None:
         pass

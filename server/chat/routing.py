@@ -15,6 +15,7 @@ from server.chat.broadcast import Broadcaster
 from server.chat.errors import ChatError, not_found
 from server.chat.locks import ConversationLocks, RoutingLock
 from server.chat.presence import Presence
+from server.chat.queue_places import QueuePlaces
 from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
 from server.store.bundle import Stores
@@ -45,6 +46,7 @@ class Router:
         broadcaster: Broadcaster,
         locks: ConversationLocks,
         routing_lock: RoutingLock,
+        places: QueuePlaces,
         metrics: Metrics,
         background: Background,
         suggestions: Suggestions,
@@ -59,8 +61,8 @@ class Router:
         # Serialises routing decisions, manual takes and transfers, in every process.
         self._routing = routing_lock
         self._pending = False
-        # Last queue position told to each waiting visitor, to tell only those whose place moved.
-        self._positions: dict[int, int] = {}
+        # The place last told to each waiting visitor, to tell only those whose place moved.
+        self._places = places
 
     def kick(self) -> None:
         """Ask for a routing pass soon; many kicks while one is pending make one pass."""
@@ -93,7 +95,7 @@ class Router:
                     best.idle_since = max(c.idle_since for c in candidates) + 1
                     assigned = True
             if assigned:
-                await self.queue_changed()
+                await self._queue_changed()
 
     async def take(self, agent: Agent, conversation_id: int) -> Conversation:
         """An agent picks a waiting conversation by hand."""
@@ -109,7 +111,7 @@ class Router:
                 raise ChatError("over_capacity", "You are at your capacity") from None
             if change is None:
                 raise ChatError("not_queued", "The conversation is no longer waiting")
-            await self.queue_changed()
+            await self._queue_changed()
             return change.conversation
 
     async def transfer(self, agent: Agent, conv: Conversation, target: Agent, note: str) -> Conversation:
@@ -177,23 +179,30 @@ class Router:
 
     async def queue_changed(self) -> None:
         """Tell agents the queue, and waiting visitors whose place in it moved."""
+        async with self._routing():
+            await self._queue_changed()
+
+    async def _queue_changed(self) -> None:
+        # Under the routing lock: what one process tells is ordered before what the next tells.
         queue = await self._stores.conversations.queued()
         self._metrics.queue_length.set(len(queue))
-        positions = {c.id: n for n, c in enumerate(queue, start=1)}
-        moved = [c for c in queue if self._positions.get(c.id, positions[c.id]) != positions[c.id]]
-        self._positions = positions
-        await self._out.queue_changed(queue, [(c, positions[c.id]) for c in moved])
+        places = {c.id: n for n, c in enumerate(queue, start=1)}
+        moved = set(await self._places.moved(places))
+        await self._out.queue_changed(queue, [(c, places[c.id]) for c in queue if c.id in moved])
 
     async def queue_position(self, conv: Conversation) -> int | None:
         if conv.status != QUEUED:
             return None
-        ids = [c.id for c in await self._stores.conversations.queued()]
-        if conv.id not in ids:
-            return None
-        # Every caller tells the visitor this place: remember it, so the next queue_changed() corrects
-        # it if the queue moved meanwhile (else a place computed just before a routing pass stays stale).
-        self._positions[conv.id] = ids.index(conv.id) + 1
-        return self._positions[conv.id]
+        async with self._routing():
+            ids = [c.id for c in await self._stores.conversations.queued()]
+            if conv.id not in ids:
+                return None
+            # Every caller tells the visitor this place: remember it, so the next queue_changed()
+            # corrects it if the queue moved meanwhile (else a place read just before a routing
+            # pass stays stale).
+            place = ids.index(conv.id) + 1
+            await self._places.told(conv.id, place)
+            return place
 
     async def agents_online(self) -> bool:
         """Whether any agent could take a chat now (the widget offers "leave a message" if not)."""

@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -52,6 +53,7 @@ class ClusterManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self.connects = 0  # connections made to Redis: more than one means a reconnect happened
         self.last_heard = 0  # the number of the latest probe of ours heard back
         self.lag = 0.0  # seconds from publishing that probe to hearing it
+        self._barriers: dict[str, asyncio.Future[None]] = {}
 
     def _redis_connect(self) -> None:
         super()._redis_connect()
@@ -60,13 +62,13 @@ class ClusterManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     async def send_signal(self, kind: str, data: dict[str, Any]) -> None:
         await self.emit(kind, data, namespace=SIGNALS_NS)
 
-    async def publish_probe(self, number: int) -> bool:
+    async def publish_probe(self, number: int, barrier: str | None = None) -> bool:
         """Publish probe ``number``; False when Redis could not be reached."""
         # A host id that is not ours: the listener skips what this process itself published.
         message = {
             "method": "emit",
             "event": PROBE,
-            "data": [{"host": self.host_id, "n": number, "at": self.clock()}],
+            "data": [{"host": self.host_id, "n": number, "at": self.clock(), "barrier": barrier}],
             "namespace": SIGNALS_NS,
             "room": None,
             "skip_sid": None,
@@ -82,14 +84,26 @@ class ClusterManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         data = message["data"][0] if isinstance(message.get("data"), list) else message.get("data")
         if message.get("event") == PROBE:
             if isinstance(data, dict) and data.get("host") == self.host_id:
-                self.last_heard = max(self.last_heard, int(data["n"]))
-                self.lag = max(0.0, self.clock() - float(data["at"]))
+                waiting = self._barriers.pop(str(data.get("barrier")), None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
+                elif data.get("barrier") is None:
+                    self.last_heard = max(self.last_heard, int(data["n"]))
+                    self.lag = max(0.0, self.clock() - float(data["at"]))
             return
         await self.dispatch.dispatch(str(message.get("event")), data if isinstance(data, dict) else {})
 
-    async def emit_here(self, event: str, data: Any, namespace: str) -> None:
-        """Emit to every client of this process only (not through Redis)."""
-        await self.emit(event, data, namespace=namespace, ignore_queue=True)
+    async def barrier(self, timeout: float = 5.0) -> None:
+        """Return once this process has handled everything published on the channel before the
+        call (Redis delivers a channel's messages to a subscriber in order)."""
+        token = uuid.uuid4().hex
+        heard: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._barriers[token] = heard
+        try:
+            await self.publish_probe(0, barrier=token)
+            await asyncio.wait_for(heard, timeout)
+        finally:
+            self._barriers.pop(token, None)
 
 
 class RedisSignals:

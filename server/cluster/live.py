@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.chat.background import Background
 from server.chat.signals import RESYNC
 from server.cluster.fanout import ClusterManager, RedisSignals, SubscriptionWatch
-from server.cluster.presence import RedisPresence
+from server.cluster.presence import RedisPresence, RedisQueuePlaces
 from server.cluster.routing_lock import AdvisoryRoutingLock
 from server.metrics import Metrics
 
@@ -30,6 +30,7 @@ class ClusterLive:
         self._redis = Redis.from_url(manager.redis_url)
         self.presence = RedisPresence(self._redis, manager.host_id, manager.prefix, ttl=PRESENCE_TTL)
         self.routing_lock = AdvisoryRoutingLock(engine)
+        self.places = RedisQueuePlaces(self._redis, manager.prefix)
         self.signals = RedisSignals(manager)
         self._metrics = metrics
         self.watch = SubscriptionWatch(manager, self._resync_everyone, on_probe=self._probed)

@@ -100,3 +100,38 @@ class RedisPresence:
             return {}
         values = await self._redis.hmget(f"{self._prefix}:idle", [str(a) for a in agent_ids])
         return {a: float(v) if v is not None else 0.0 for a, v in zip(agent_ids, values, strict=True)}
+
+
+# KEYS: the places hash; ARGV: conversation id, place, conversation id, place, ...
+# Replaces the hash with the queue as it is; returns the ids whose recorded place differed.
+_MOVED = """
+local old = redis.call('HGETALL', KEYS[1])
+local before = {}
+for i = 1, #old, 2 do before[old[i]] = old[i + 1] end
+redis.call('DEL', KEYS[1])
+local moved = {}
+for i = 1, #ARGV, 2 do
+  if before[ARGV[i]] and before[ARGV[i]] ~= ARGV[i + 1] then table.insert(moved, ARGV[i]) end
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+return moved
+"""
+
+
+class RedisQueuePlaces:
+    """:class:`~server.chat.queue_places.QueuePlaces` in a Redis hash, updated atomically."""
+
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
+        self._key = f"{prefix}:queue-places"
+        self._moved = redis.register_script(_MOVED)
+
+    async def moved(self, places: dict[int, int]) -> list[int]:
+        args: list[Any] = [v for item in places.items() for v in item]
+        if not args:
+            await self._redis.delete(self._key)
+            return []
+        return [int(c) for c in await self._moved(keys=[self._key], args=args)]
+
+    async def told(self, conversation_id: int, place: int) -> None:
+        await self._redis.hset(self._key, str(conversation_id), place)

@@ -12,8 +12,11 @@ import pytest
 import socketio
 
 from server.auth.visitor_tokens import VisitorTokens
-from tests.conftest import PASSWORD, Running
+from tests.conftest import BOTH_LAYOUTS, PASSWORD, Running
 from tests.peers import Peer, agent_of, login, routing_settled
+
+# On one server, and on two sharing PostgreSQL and Redis with the clients spread over both.
+pytestmark = BOTH_LAYOUTS
 
 # What a visitor socket may ever receive; everything else on /visitor would be a leak.
 VISITOR_EVENTS = {"session", "message", "conversation.updated", "typing"}

@@ -12,8 +12,11 @@ from typing import Any
 from server.store.messages import append_in
 from server.store.models import Author, Message
 from server.web.keys import ENGINE
-from tests.conftest import Running
+from tests.conftest import BOTH_LAYOUTS, Running
 from tests.peers import Peer, session_of
+
+# On one server, and on two sharing PostgreSQL and Redis with the clients spread over both.
+pytestmark = BOTH_LAYOUTS
 
 
 def conv_int(conversation_id: str) -> int:

@@ -10,8 +10,11 @@ import uuid
 from typing import Any
 
 from server.store.models import Message
-from tests.conftest import Running, StartServer
+from tests.conftest import BOTH_LAYOUTS, Running, StartServer
 from tests.peers import Peer, session_of
+
+# On one server, and on two sharing PostgreSQL and Redis with the clients spread over both.
+pytestmark = BOTH_LAYOUTS
 
 
 def conv_int(conversation_id: str) -> int:
@@ -118,7 +121,8 @@ async def test_event_flood_is_rate_limited_per_connection(start_server: StartSer
     """
     server = await start_server(TANDEM_EVENTS_PER_SECOND="2", TANDEM_EVENTS_BURST="10")
     clock = FakeClock()
-    server.chat.limits.clock = clock
+    for chat in server.chats:
+        chat.limits.clock = clock
     agent, first_tab, conversation_id = await open_chat(server)
     # Fresh connections, so each bucket is full (connecting and going online used tokens).
     tab = await server.visitor(first_tab.token)

@@ -18,9 +18,10 @@ from common.db.engine import open_engine
 from common.settings import database_url
 from server.chat.locks import LocalRoutingLock
 from server.chat.presence import LocalPresence, Presence
+from server.chat.queue_places import LocalQueuePlaces, QueuePlaces
 from server.chat.signals import Dispatch, LocalSignals, Signals
 from server.cluster.fanout import ClusterManager, RedisSignals
-from server.cluster.presence import RedisPresence
+from server.cluster.presence import RedisPresence, RedisQueuePlaces
 from server.cluster.routing_lock import AdvisoryRoutingLock
 from tests.conftest import REDIS_URL, fresh_postgres, service_missing
 from tests.peers import DEFAULT_TIMEOUT
@@ -199,3 +200,30 @@ async def test_a_signal_reaches_every_process_the_sender_included(
     for name in ("here", "there"):
         got = await asyncio.wait_for(heard[name].get(), DEFAULT_TIMEOUT)
         assert got == {"agent_id": 7, "token": None}
+
+
+# --- queue places -------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["local", "redis"])
+async def places(request: pytest.FixtureRequest) -> AsyncIterator[QueuePlaces]:
+    if request.param == "local":
+        yield LocalQueuePlaces()
+        return
+    client = await _redis()
+    prefix = f"tandem-test:{uuid.uuid4().hex[:8]}"
+    try:
+        yield RedisQueuePlaces(client, prefix)
+    finally:
+        await client.delete(f"{prefix}:queue-places")
+        await client.aclose()
+
+
+async def test_only_visitors_whose_place_moved_are_told_again(places: QueuePlaces) -> None:
+    assert await places.moved({1: 1, 2: 2, 3: 3}) == []  # nothing was told before
+    assert sorted(await places.moved({2: 1, 3: 2})) == [2, 3]  # 1 was served: both moved up
+    await places.told(4, 3)  # a new visitor told their place as they joined
+    assert await places.moved({2: 1, 3: 2, 4: 3}) == []
+    assert sorted(await places.moved({4: 1, 2: 2, 3: 3})) == [2, 3, 4]  # 4 was requeued to the front
+    assert await places.moved({}) == []  # the queue emptied
+    assert await places.moved({5: 1}) == []

@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.conftest import Running
+from tests.conftest import BOTH_LAYOUTS, Running
 from tests.peers import Peer, agent_of, routing_settled, session_of
+
+# On one server, and on two sharing PostgreSQL and Redis with the clients spread over both.
+pytestmark = BOTH_LAYOUTS
 
 
 def agent_id(agent: Peer) -> str:

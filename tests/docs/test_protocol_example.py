@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.conftest import PASSWORD, Running
+from tests.conftest import BOTH_LAYOUTS, PASSWORD, Running
 from tests.peers import Peer
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -69,6 +69,7 @@ def test_the_example_is_there_and_covers_both_sides() -> None:
     assert len(steps) >= 15
 
 
+@BOTH_LAYOUTS  # on one server, and on two sharing PostgreSQL and Redis (clients on both)
 async def test_example_session_replays_as_written(server: Running) -> None:
     await server.chat.stores.agents.add("grace@example.com", "Grace", PASSWORD)
     assert PASSWORD == "correct horse"
