@@ -69,16 +69,18 @@ class ExampleStore:
         async with self._engine.connect() as conn:
             return {(r.message, r.article_id, int(r.label)) for r in await conn.execute(query)}
 
-    async def load(self, model: str) -> list[Example]:
-        """Every pair embedded with ``model``, oldest first."""
+    async def load(self, model: str, after: int = 0) -> tuple[list[Example], int]:
+        """The pairs embedded with ``model`` stored after row ``after``, oldest first, and the last
+        row id read (to ask for what came after it next time: another process's learning)."""
         query = (
             sa.select(assist_examples)
-            .where(assist_examples.c.embedding_model == model)
+            .where(assist_examples.c.embedding_model == model, assist_examples.c.id > after)
             .order_by(assist_examples.c.id)
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [Example(r.message, r.article_id, int(r.label), from_bytes(r.embedding)) for r in rows]
+        last = max((int(r.id) for r in rows), default=after)
+        return [Example(r.message, r.article_id, int(r.label), from_bytes(r.embedding)) for r in rows], last
 
     async def stale(self, model: str) -> list[tuple[int, str]]:
         """(row id, message) of pairs embedded with another model, to embed again."""

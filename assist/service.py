@@ -62,6 +62,7 @@ class Assist:
         self._known: set[tuple[str, str, int]] = set()
         self._kb_version: tuple[int, float] = (0, 0.0)
         self._fitted_at = 0
+        self._examples_upto = 0  # the last stored example this process has read
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -88,7 +89,8 @@ class Assist:
         """Embed again what another model embedded, build the index and fit the learned model."""
         await self._reembed_stale()
         self._known = await self.examples.pairs()
-        learned = LearnedIndex(await self.examples.load(self.embedder.fingerprint))
+        examples, self._examples_upto = await self.examples.load(self.embedder.fingerprint)
+        learned = LearnedIndex(examples)
         learned = await self._bulk(learned.fit, self.params)
         self._fitted_at = learned.positives
         self._retriever = Retriever(self.embedder, await self._build_index(), learned, self.params)
@@ -166,11 +168,26 @@ class Assist:
         return await self._bulk(PassageIndex, articles, passages)
 
     async def refresh(self) -> bool:
-        """Rebuild the index if the knowledge base changed (another process, e.g. the CLI, loaded it)."""
-        if self._retriever is None or await self.kb.version() == self._kb_version:
+        """Pick up what another process (a server, the CLI) changed: the knowledge base, and the
+        examples agents taught it there. True when something changed."""
+        if self._retriever is None:
             return False
+        learned = await self._learned_elsewhere()
+        if await self.kb.version() == self._kb_version:
+            return learned
         index = await self._build_index()
         self._retriever = Retriever(self.embedder, index, self._retriever.learned, self.params)
+        return True
+
+    async def _learned_elsewhere(self) -> bool:
+        stored, self._examples_upto = await self.examples.load(self.embedder.fingerprint, self._examples_upto)
+        # This process's own examples are in _known already, and in its index.
+        new = [e for e in stored if (e.message, e.article_id, e.label) not in self._known]
+        if not new:
+            return False
+        self._known.update((e.message, e.article_id, e.label) for e in new)
+        self._add_learned(new)
+        self._schedule_fit()
         return True
 
     async def load(self, paths: Sequence[Path], progress: Callable[[Path], None] | None = None) -> LoadReport:

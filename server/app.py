@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -37,6 +38,7 @@ from server.web.pages import add_page_routes
 log = logging.getLogger("tandem.app")
 
 DEMO_EMAIL = "demo@tandem.local"
+ASSIST_REFRESH_SECONDS = 5.0
 SIO = web.AppKey("sio", socketio.AsyncServer)
 ASSIST_FACTORY: web.AppKey[AssistFactory] = web.AppKey("assist_factory")
 
@@ -168,6 +170,18 @@ async def _load_assist(app: web.Application) -> None:
         return
     app[ASSIST].assist = assist
     log.info("assist ready")
+    await _follow_assist_changes(assist)
+
+
+async def _follow_assist_changes(assist: AssistPort) -> None:
+    """Pick up, every few seconds, what other processes and the CLI changed: articles loaded or
+    removed, examples agents taught elsewhere (a kb.changed signal also refreshes at once)."""
+    while True:
+        await asyncio.sleep(ASSIST_REFRESH_SECONDS)
+        try:
+            await assist.refresh()
+        except Exception:
+            log.exception("the assist could not refresh; trying again")
 
 
 async def ensure_demo_agent(chat: ChatContext) -> None:

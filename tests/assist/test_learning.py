@@ -80,3 +80,28 @@ def test_change_ratio() -> None:
     assert change_ratio("Hello there", "Hello there ") == 0.0
     assert 0 < change_ratio("Hello there", "Hello there, Anna!") < 0.5
     assert change_ratio("abc", "xyz") == 1.0
+
+
+async def test_what_one_process_learns_the_others_pick_up(
+    assist: Assist, engine: AsyncEngine, embedder: CountingEmbedder
+) -> None:
+    """Two server processes on one database: an example taught on one reaches the other's
+    suggestions at its next refresh (servers refresh every few seconds), once."""
+    message = "the money I sent from my bank hasn't shown up"
+    async with Assist(engine, embedder) as other:
+        assert (await _ranking(other, message))[0] != "top_up"
+        await assist.learn("money sent from my bank is not showing", "top_up")
+        assert await other.refresh() is True
+        assert (await _ranking(other, message))[0] == "top_up"
+        assert await other.refresh() is False  # nothing new since
+        assert await assist.refresh() is False  # its own example is not "new" to the learner
+
+
+async def test_articles_removed_on_one_process_leave_the_others(
+    assist: Assist, engine: AsyncEngine, embedder: CountingEmbedder
+) -> None:
+    async with Assist(engine, embedder) as other:
+        assert "top_up" in await _ranking(other, "add money to my account")
+        assert await assist.remove("top_up") is True
+        assert await other.refresh() is True
+        assert "top_up" not in await _ranking(other, "add money to my account")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import aiohttp
+import redis.asyncio
 
 from tests.conftest import PASSWORD, Running
 from tests.peers import agent_of, login
@@ -50,3 +51,18 @@ async def test_both_servers_report_redis(two_servers: tuple[Running, Running]) -
                 200,
                 {"status": "ok", "database": "ok", "redis": "ok", "fanout": "ok"},
             )
+
+
+async def test_a_dropped_subscription_makes_every_client_resync(two_servers: tuple[Running, Running]) -> None:
+    """Redis pub/sub is at-most-once: after the subscription drops and comes back, what was
+    published meanwhile is gone, so each server's clients are told to ``resync``."""
+    a, b = two_servers
+    on_a, on_b = await a.visitor(), await b.visitor()
+    client = redis.asyncio.Redis.from_url(a.settings.redis_url or "")
+    try:
+        killed = await client.client_kill_filter(_type="pubsub")
+        assert killed >= 2  # both servers' subscriptions
+    finally:
+        await client.aclose()
+    for peer in (on_a, on_b):
+        assert await peer.recv("resync", timeout=10) == {}
