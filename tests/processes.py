@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import time
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 
-from tests.conftest import free_port
+from tests.conftest import PASSWORD, free_port
+from tests.peers import Peer, login
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,3 +93,44 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+GRACE = "grace@example.com"
+
+
+@contextlib.asynccontextmanager
+async def serving_with_grace(proc: ServerProcess, *serve_args: str) -> AsyncIterator[ServerProcess]:
+    """``proc`` with one agent (Grace, created through the CLI) serving; stopped afterwards."""
+    out = await proc.cli("agent", "add", "--email", GRACE, "--name", "Grace", stdin=PASSWORD)
+    assert "added a_" in out, out
+    await proc.start(*serve_args)
+    try:
+        yield proc
+    finally:
+        await proc.stop()
+
+
+async def chat_both_ways(url: str) -> None:
+    """Grace signs in and goes online; a visitor starts a chat; each sends a message the other
+    receives with its stored ``seq``; Grace closes the chat (so she has room for the next)."""
+    _, token = await login(url, GRACE, PASSWORD)
+    agent, visitor = Peer(url, "/agent"), Peer(url, "/visitor")
+    try:
+        await agent.connect({"token": token})
+        assert (await agent.emit("status.set", {"status": "online"}))["ok"]
+        await visitor.connect({})
+        started = await visitor.emit("conversation.start", {"name": "Ada"})
+        conversation_id = started["conversation"]["id"]
+        assert (await agent.recv("conversation.assigned"))["conversation"]["id"] == conversation_id
+        sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": "hello"})
+        received = await agent.recv_until("message", lambda m: m["author"]["type"] == "visitor")
+        assert (received["text"], received["seq"]) == ("hello", sent["message"]["seq"])
+        reply = {"conversation_id": conversation_id, "client_id": str(uuid.uuid4()), "text": "hi Ada"}
+        acked = await agent.emit("message.send", reply)
+        answered = await visitor.recv_until("message", lambda m: m["author"]["type"] == "agent")
+        assert (answered["text"], answered["seq"]) == ("hi Ada", acked["message"]["seq"])
+        closed = await agent.emit("conversation.close", {"conversation_id": conversation_id})
+        assert closed["ok"], closed
+    finally:
+        await agent.close()
+        await visitor.close()

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.peers import login
-from tests.processes import ServerProcess
+from tests.processes import ServerProcess, serving_with_grace
 from tests.resuming import ResumingClient
 
 EMAIL = "grace@example.com"
@@ -27,16 +27,8 @@ EMAIL = "grace@example.com"
 @pytest.fixture
 async def server_process(tmp_path: Path) -> AsyncIterator[ServerProcess]:
     """A server subprocess with one agent (Grace) created through the CLI; stopped after the test."""
-    proc = ServerProcess(tmp_path / "data")
-    out = await proc.cli(
-        "agent", "add", "--email", EMAIL, "--name", "Grace", "--role", "agent", stdin=PASSWORD
-    )  # fmt: skip
-    assert "added a_" in out, out
-    await proc.start()
-    try:
+    async with serving_with_grace(ServerProcess(tmp_path / "data")) as proc:
         yield proc
-    finally:
-        await proc.stop()
 
 
 async def transcript(url: str, token: str, conversation_id: str) -> list[dict[str, Any]]:

@@ -11,15 +11,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, service_missing
-from tests.peers import Peer, login
-from tests.processes import ROOT, ServerProcess
+from tests.conftest import service_missing
+from tests.processes import ROOT, ServerProcess, chat_both_ways, serving_with_grace
 
 # What a wheel is built from; the browser code is not part of the Python package.
 SOURCES = ("pyproject.toml", "README.md", "common", "server", "assist")
@@ -61,38 +59,13 @@ def test_the_assist_extra_is_not_installed(chat_only_python: str) -> None:
 async def chat_only_server(chat_only_python: str, tmp_path: Path) -> AsyncIterator[ServerProcess]:
     # Run from an empty folder: the checkout's own packages must not shadow the installed ones.
     proc = ServerProcess(tmp_path / "data", python=chat_only_python, cwd=tmp_path)
-    proc.env["TANDEM_ASSIST"] = "off"
-    out = await proc.cli("agent", "add", "--email", "grace@example.com", "--name", "Grace", stdin=PASSWORD)
-    assert "added a_" in out, out
-    await proc.start()
-    try:
-        yield proc
-    finally:
-        await proc.stop()
+    async with serving_with_grace(proc) as serving:  # TANDEM_ASSIST=off, as ServerProcess sets
+        yield serving
 
 
 async def test_chat_works_without_the_assist(chat_only_server: ServerProcess) -> None:
-    url = chat_only_server.url
-    _, token = await login(url, "grace@example.com", PASSWORD)
-    agent, visitor = Peer(url, "/agent"), Peer(url, "/visitor")
-    try:
-        await agent.connect({"token": token})
-        assert (await agent.emit("status.set", {"status": "online"}))["ok"]
-        await visitor.connect({})
-        started = await visitor.emit("conversation.start", {"name": "Ada"})
-        conversation_id = started["conversation"]["id"]
-        assert (await agent.recv("conversation.assigned"))["conversation"]["id"] == conversation_id
-        sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": "hello"})
-        assert sent["ok"], sent
-        received = await agent.recv_until("message", lambda m: m["author"]["type"] == "visitor")
-        assert (received["text"], received["seq"]) == ("hello", sent["message"]["seq"])
-        reply = {"conversation_id": conversation_id, "client_id": str(uuid.uuid4()), "text": "hi Ada"}
-        assert (await agent.emit("message.send", reply))["ok"]
-        answered = await visitor.recv_until("message", lambda m: m["author"]["type"] == "agent")
-        assert answered["text"] == "hi Ada"
-    finally:
-        await agent.close()
-        await visitor.close()
+    assert chat_only_server.env["TANDEM_ASSIST"] == "off"
+    await chat_both_ways(chat_only_server.url)
 
 
 async def test_assist_commands_say_what_to_install(chat_only_server: ServerProcess) -> None:

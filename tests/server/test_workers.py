@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,8 +19,7 @@ import psutil
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.peers import Peer, login
-from tests.processes import ServerProcess
+from tests.processes import ServerProcess, chat_both_ways
 
 
 async def test_a_second_server_on_one_sqlite_database_stops_with_a_reason(tmp_path: Path) -> None:
@@ -77,31 +75,10 @@ async def wait_for_workers(supervisor: ServerProcess, count: int, other_than: se
         await asyncio.sleep(0.1)
 
 
-async def chat_once(url: str) -> None:
-    _, token = await login(url, "grace@example.com", PASSWORD)
-    agent, visitor = Peer(url, "/agent"), Peer(url, "/visitor")
-    try:
-        await agent.connect({"token": token})
-        assert (await agent.emit("status.set", {"status": "online"}))["ok"]
-        await visitor.connect({})
-        started = await visitor.emit("conversation.start", {"name": "Ada"})
-        assert (await agent.recv("conversation.assigned"))["conversation"]["id"] == started["conversation"][
-            "id"
-        ]
-        sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": "hello"})
-        received = await agent.recv_until("message", lambda m: m["author"]["type"] == "visitor")
-        assert received["seq"] == sent["message"]["seq"]
-        closed = await agent.emit("conversation.close", {"conversation_id": started["conversation"]["id"]})
-        assert closed["ok"], closed
-    finally:
-        await agent.close()
-        await visitor.close()
-
-
 async def test_workers_share_one_port_and_a_dead_one_is_replaced(workers: ServerProcess) -> None:
     pids = await wait_for_workers(workers, 2, set())
     for _ in range(4):  # the kernel spreads these connections over both workers
-        await chat_once(workers.url)
+        await chat_both_ways(workers.url)
     os.kill(pids[0], signal.SIGKILL)
     await wait_for_workers(workers, 2, {pids[0]})
-    await chat_once(workers.url)
+    await chat_both_ways(workers.url)
