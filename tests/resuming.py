@@ -6,6 +6,8 @@
 * python-socketio reconnects by itself; on every ``connect`` after the first the client calls
   ``sync`` with the highest ``seq`` it holds with nothing missing before it (page after page while
   ``more``), then sends every pending message again with the same ``client_id``.
+* It does the same on every ``resync`` (events may have been lost between server processes),
+  keeping everything it holds.
 * A live ``message`` beyond the next expected ``seq`` is kept, but not counted as held until a
   ``sync`` (which it starts) fills the gap.
 * A visitor reconnects with the token from its latest ``session``, so it stays the same visitor.
@@ -22,6 +24,8 @@ from typing import Any
 
 import socketio
 
+from tests.peers import FENCE
+
 log = logging.getLogger("tests.resuming")
 
 
@@ -36,7 +40,8 @@ class ResumingClient:
             reconnection_delay=0.1, reconnection_delay_max=0.5, randomization_factor=0.05
         )
         self.connects = 0
-        self.resumes = 0
+        self.resumes = 0  # catch-ups finished after a reconnect
+        self.resyncs = 0  # catch-ups finished after a ``resync``
         self.sessions: list[dict[str, Any]] = []
         self.live: list[dict[str, Any]] = []
         self.held: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
@@ -53,6 +58,7 @@ class ResumingClient:
             ("connect", self._on_connect),
             ("session", self._on_session),
             ("message", self._on_message),
+            ("resync", self._on_resync),
             ("conversation.assigned", self._on_assigned),
         ):
             self.sio.on(event, handler, namespace=namespace)
@@ -86,6 +92,9 @@ class ResumingClient:
             # Not inside the handler: the acks of ``sync`` arrive on the loop that runs it.
             self._spawn(self._resume())
 
+    async def _on_resync(self, _: Any = None) -> None:
+        self._spawn(self._resume(resync=True))
+
     async def _on_session(self, data: dict[str, Any]) -> None:
         if self.namespace == "/visitor":
             self.token = data["token"]
@@ -111,13 +120,17 @@ class ResumingClient:
             self._spawn(self.sync(conversation_id))
         await self._notify()
 
-    async def _resume(self) -> None:
+    async def _resume(self, *, resync: bool = False) -> None:
+        """Catch up after a reconnect or a ``resync``: sync every conversation, resend the pending."""
         for conversation_id in sorted(self.conversations):
             if not await self.sync(conversation_id):
                 return
         for client_id in list(self.pending):
             await self._emit_send(client_id)
-        self.resumes += 1
+        if resync:
+            self.resyncs += 1
+        else:
+            self.resumes += 1
         await self._notify()
 
     # --- messages -------------------------------------------------------------------------------
@@ -165,12 +178,22 @@ class ResumingClient:
                 if not ack["more"]:
                     return True
 
-    async def send(self, text: str, conversation_id: str | None = None) -> str:
-        """Start sending a message; returns its client_id (await :meth:`acked` for the ack)."""
+    async def fence(self) -> None:
+        """Return once this client holds every event the server sent it before now
+        (:meth:`tests.peers.Peer.fence`)."""
+        ack = await self.sio.call("sync", FENCE, namespace=self.namespace, timeout=5)
+        assert ack["ok"] is False, ack
+        assert ack["error"]["code"] == "not_found", ack
+
+    async def send(self, text: str, conversation_id: str | None = None, *, private: bool = False) -> str:
+        """Start sending a message (an agent's note if ``private``); returns its client_id (await
+        :meth:`acked` for the ack)."""
         client_id = str(uuid.uuid4())
         payload: dict[str, Any] = {"client_id": client_id, "text": text}
         if conversation_id is not None:
             payload["conversation_id"] = conversation_id
+        if private:
+            payload["private"] = True
         self.pending[client_id] = payload
         self._acked[client_id] = asyncio.get_running_loop().create_future()
         await self._emit_send(client_id)

@@ -70,6 +70,20 @@ export const deliveryMethods = {
   },
 
   /**
+   * Catch up on everything missed (messages, the visitor on screen), then resend what was never
+   * acknowledged: after every `session` (a reconnect), and on `resync`, when events on their way
+   * here may have been lost between server processes. Syncs already running go round once more.
+   */
+  catchUp() {
+    for (const id of this.state.heldIds()) this.sync(id);
+    // Visitor details are cached per conversation, but read again only for the one on screen.
+    if (this.state.openId) this.loadVisitor(this.state.openId);
+    for (const p of this.state.pending.values()) {
+      if (p.state === "sending" && !p.inflight) this.transmit(p);
+    }
+  },
+
+  /**
    * Fetch every message after the last one held, page by page. Concurrent calls for the same
    * conversation are merged into one more round.
    * @param {string} id

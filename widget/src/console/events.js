@@ -1,6 +1,6 @@
 // The console's side of the agent connection: connecting, and every event the server sends
-// (session, queue, assignments, conversation updates, messages, typing, visitors, the team,
-// assist suggestions).
+// (session, queue, assignments, conversation updates, messages, resyncs, typing, visitors, the
+// team, assist suggestions).
 import { api } from "../lib/api.js";
 import { visitorName } from "./format.js";
 import { connectAgent } from "./socket.js";
@@ -29,6 +29,7 @@ export const eventMethods = {
     socket.on("conversation.removed", (d) => this.onRemoved(d));
     socket.on("conversation.updated", (d) => this.onConversationUpdated(d));
     socket.on("message", (m) => this.addMessage(m, true));
+    socket.on("resync", () => this.catchUp());
     socket.on("typing", (d) => this.onTyping(d));
     socket.on("visitor.updated", (d) => this.onVisitorUpdated(d));
     socket.on("agents.updated", (d) => this.onAgentsUpdated(d));
@@ -79,11 +80,7 @@ export const eventMethods = {
       if (conv) this.view.setConversation(conv, true);
       else if (this.view.conversation) this.view.setConversation(this.view.conversation, false);
     }
-    // Catch up on everything missed while disconnected, then resend what was never acknowledged.
-    for (const id of this.state.conversations.keys()) this.sync(id);
-    for (const p of this.state.pending.values()) {
-      if (p.state === "sending" && !p.inflight) this.transmit(p);
-    }
+    this.catchUp();
   },
 
   /**

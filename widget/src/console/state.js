@@ -111,6 +111,16 @@ export class ConsoleState {
     return s;
   }
 
+  /**
+   * The conversations whose messages are kept whole: the agent's, and the one on screen, which
+   * may be theirs no longer (closed, say) and still shows its stream.
+   */
+  heldIds() {
+    const ids = new Set(this.conversations.keys());
+    if (this.openId) ids.add(this.openId);
+    return ids;
+  }
+
   /** Agents a conversation can be transferred to: online, connected, not me. */
   transferTargets() {
     return this.agents.filter((a) => a.status === "online" && a.connected !== false && a.id !== (this.me && this.me.id));

@@ -1,5 +1,6 @@
 // The server's events on the visitor's connection (docs/protocol.md): the session on every
-// (re)connect, the connection's state, messages, conversation updates and the agent's typing.
+// (re)connect, the connection's state, messages, resyncs, conversation updates and the agent's
+// typing.
 import { loadToken, page, saveToken } from "./socket.js";
 import { live } from "./state.js";
 import { applySettings, render, setConnection, showTyping } from "./screen.js";
@@ -34,9 +35,18 @@ function onSession(w, s) {
     // The chat on screen ended while this tab was disconnected.
     setConv(w, c && c.id === w.conv.id ? c : { ...w.conv, status: "closed", queue_position: null });
   }
-  requestSync(w);
   if (w.isOpen) decideOffline(w);
   render(w);
+  catchUp(w);
+}
+
+/**
+ * Fetch what this tab missed, then send what it has not yet: after every session (a reconnect),
+ * and on `resync`, when events on their way here may have been lost between server processes.
+ * @param {WidgetState} w
+ */
+function catchUp(w) {
+  requestSync(w);
   pump(w);
 }
 
@@ -75,6 +85,9 @@ export function listen(w) {
   });
 
   socket.on("message", (m) => ingest(w, m));
+
+  // May come at any time, several times: requestSync coalesces, and drops nothing held.
+  socket.on("resync", () => catchUp(w));
 
   socket.on("conversation.updated", (data) => {
     const c = data.conversation || data;
