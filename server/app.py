@@ -19,7 +19,7 @@ from server.chat.assist_port import AssistFactory, AssistPort
 from server.chat.compose import build_chat
 from server.chat.context import ChatContext
 from server.chat.live import Live, LocalLive
-from server.chat.signals import Dispatch
+from server.chat.signals import RESYNC, Dispatch
 from server.chat.suggestions import AssistSlot
 from server.chat.visitor_ns import VisitorNamespace
 from server.cluster.fanout import ClusterManager, cluster_prefix
@@ -126,7 +126,9 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     app[LIVE] = live
     app[ORIGINS].set_admin_origins((await stores.settings.widget()).allowed_origins)
     sio.register_namespace(VisitorNamespace(chat))
-    sio.register_namespace(AgentNamespace(chat))
+    agents = AgentNamespace(chat)
+    sio.register_namespace(agents)
+    chat.signals.on(RESYNC, agents.resend_sessions)  # after compose's own: resync first
     live.start(chat.background)
     await ensure_demo_agent(chat)
     # Its first sweep gives agents holding chats from before a restart their grace period.

@@ -241,3 +241,13 @@ async def reachable_redis() -> str:
 @pytest.fixture
 async def redis_url() -> str:
     return await reachable_redis()
+
+
+@pytest.fixture
+async def two_servers(
+    postgres_database: dict[str, str], redis_url: str, start_server: StartServer
+) -> tuple[Running, Running]:
+    """Two servers on one PostgreSQL database and Redis: the multi-process layout, each an app
+    of its own in this event loop (nothing shared but what separate processes share)."""
+    env = {**postgres_database, "TANDEM_REDIS_URL": redis_url}
+    return await start_server(**env), await start_server(**env)

@@ -64,6 +64,21 @@ class AgentNamespace(ChatNamespace):
     async def _after_connect(self, sid: str, agent: Agent) -> None:
         # Runs after the connect handler returned, so the client has its CONNECT first.
         await asyncio.sleep(0)
+        await self._send_session(sid, agent)
+        await self.chat.broadcaster.agents_changed()
+        self.chat.router.kick()
+
+    async def resend_sessions(self, _data: dict[str, Any]) -> None:
+        """Events to this process's agents may have been lost (docs/protocol.md, ``resync``):
+        besides messages, which they sync, give each a fresh ``session``: their chats, the queue
+        and the team as they are now."""
+        for sid, _ in list(self.server.manager.get_participants(self.namespace, AGENTS_ROOM)):
+            session = await self.get_session(sid)
+            agent = await self.chat.stores.agents.get(int(session["agent_id"]))
+            if agent is not None:
+                await self._send_session(sid, agent)
+
+    async def _send_session(self, sid: str, agent: Agent) -> None:
         out = self.chat.broadcaster
         conversations = self.chat.stores.conversations
         load = len(mine := await conversations.assigned_to(agent.id))
@@ -77,8 +92,6 @@ class AgentNamespace(ChatNamespace):
             },
             to=sid,
         )
-        await out.agents_changed()
-        self.chat.router.kick()
 
     async def on_disconnect(self, sid: str) -> None:
         session = await self.get_session(sid)

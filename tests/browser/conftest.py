@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-# Two servers on one PostgreSQL database and Redis, for the widget on one and the console on the other.
-from tests.cluster.conftest import redis_url, two_servers  # noqa: F401
 from tests.conftest import service_missing
 
 CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")

@@ -114,3 +114,21 @@ async def test_a_resync_brings_the_visitor_a_message_it_missed(chat: Chat) -> No
     assert visitor.history(chat.conv)[-1] == held_back
     assert visitor.last_seq(chat.conv) == 5
     assert agent.history(chat.conv)[-2:] == [note, held_back]
+
+
+async def test_a_resync_gives_agents_a_fresh_session(two_servers: tuple[Running, Running]) -> None:
+    """Not only messages get lost: an agent who missed being assigned a chat gets it with the
+    fresh ``session`` that follows ``resync``."""
+    a, b = two_servers
+    agent = await b.agent("Grace")
+    visitor = await a.visitor()
+    with losing(b, "conversation.assigned", "/agent") as lost:
+        started = await visitor.emit("conversation.start", {"name": "Ada"})
+        conversation_id = started["conversation"]["id"]
+        (missed,) = await lost.wait(1)
+        assert missed["conversation"]["id"] == conversation_id
+    await agent.nothing("conversation.assigned")
+    await a.chat.signals.send(RESYNC, {})
+    assert await agent.recv("resync") == {}
+    session = await agent.recv("session")
+    assert [c["id"] for c in session["conversations"]] == [conversation_id]
