@@ -10,6 +10,10 @@ import time
 from typing import Protocol
 
 
+class PresenceUnavailable(RuntimeError):
+    """Who is connected cannot be read now (its store, Redis, is away)."""
+
+
 class Presence(Protocol):
     """Which agents are connected, counted by socket."""
 

@@ -14,7 +14,7 @@ from server.chat.background import Background
 from server.chat.broadcast import Broadcaster
 from server.chat.errors import ChatError, not_found
 from server.chat.locks import ConversationLocks, RoutingLock
-from server.chat.presence import Presence
+from server.chat.presence import Presence, PresenceUnavailable
 from server.chat.queue_places import QueuePlaces
 from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
@@ -205,8 +205,13 @@ class Router:
             return place
 
     async def agents_online(self) -> bool:
-        """Whether any agent could take a chat now (the widget offers "leave a message" if not)."""
-        return bool(await self._candidates())
+        """Whether any agent could take a chat now (the widget offers "leave a message" if not);
+        False while presence cannot be read (Redis away): visitors are still served."""
+        try:
+            return bool(await self._candidates())
+        except PresenceUnavailable as error:
+            log.warning("who is online is unknown now: %s", error)
+            return False
 
     async def _candidates(self) -> list[_Candidate]:
         connected = await self._presence.connected()

@@ -9,11 +9,17 @@ the two consistent however processes interleave.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from server.chat.presence import PresenceUnavailable
+
+log = logging.getLogger("tandem.presence")
 
 # KEYS: agent's sockets, agents; ARGV: member, expires_at, now, agent_id.
 # Returns 1 when the agent had no live socket before this one.
@@ -64,18 +70,28 @@ class RedisPresence:
         return [f"{self._prefix}:a:{agent_id}", f"{self._prefix}:agents"]
 
     async def connect(self, agent_id: int, sid: str) -> bool:
+        # Kept first: with Redis away, the next heartbeat after it is back records the socket.
         self._mine[sid] = agent_id
         now = self._clock()
         args: list[Any] = [f"{self._process}/{sid}", now + self._ttl, now, agent_id]
-        first = bool(await self._connect(keys=self._keys(agent_id), args=args))
-        if first:
-            await self._redis.hsetnx(f"{self._prefix}:idle", str(agent_id), now)
+        try:
+            first = bool(await self._connect(keys=self._keys(agent_id), args=args))
+            if first:
+                await self._redis.hsetnx(f"{self._prefix}:idle", str(agent_id), now)
+        except RedisError as error:
+            log.warning("presence: a_%s connected, not recorded yet (Redis: %s)", agent_id, error)
+            return False
         return first
 
     async def disconnect(self, agent_id: int, sid: str) -> bool:
+        # With Redis away the socket expires by itself; the grace sweep then starts the period.
         self._mine.pop(sid, None)
         args: list[Any] = [f"{self._process}/{sid}", self._clock(), agent_id]
-        return bool(await self._disconnect(keys=self._keys(agent_id), args=args))
+        try:
+            return bool(await self._disconnect(keys=self._keys(agent_id), args=args))
+        except RedisError as error:
+            log.warning("presence: a_%s disconnected, not recorded (Redis: %s)", agent_id, error)
+            return False
 
     async def heartbeat(self) -> None:
         """Renew this process's sockets (call every ``ttl / 3`` seconds or so)."""
@@ -85,11 +101,17 @@ class RedisPresence:
             await self._connect(keys=self._keys(agent_id), args=args)
 
     async def connected(self) -> set[int]:
-        members = await self._redis.zrangebyscore(f"{self._prefix}:agents", f"({self._clock()}", "+inf")
+        try:
+            members = await self._redis.zrangebyscore(f"{self._prefix}:agents", f"({self._clock()}", "+inf")
+        except RedisError as error:
+            raise PresenceUnavailable(str(error)) from error
         return {int(m) for m in members if isinstance(m, bytes | str)}
 
     async def is_connected(self, agent_id: int) -> bool:
-        live: int = await self._redis.zcount(f"{self._prefix}:a:{agent_id}", f"({self._clock()}", "+inf")
+        try:
+            live: int = await self._redis.zcount(f"{self._prefix}:a:{agent_id}", f"({self._clock()}", "+inf")
+        except RedisError as error:
+            raise PresenceUnavailable(str(error)) from error
         return live > 0
 
     async def mark_assigned(self, agent_id: int) -> None:
