@@ -147,11 +147,18 @@ def check_views(facts: Facts, views: Views) -> list[Violation]:
     return found
 
 
+# A sync that failed without an answer from the server; any other answer (a refusal: the chat is
+# someone else's now) means the client did ask again.
+UNANSWERED = frozenset({"timeout", "disconnected"})
+
+
 def _by_conversation(facts: Facts) -> dict[Key, list[tuple[int, dict[str, Any]]]]:
-    """Each participant's acks, live messages and syncs per conversation, with their index."""
+    """Each participant's acks, live messages and answered syncs per conversation, with their index."""
     result: dict[Key, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for i, e in enumerate(facts.events):
-        if e["kind"] in ("ack", "receive", "sync") and e.get("ok", True) and e.get("conversation"):
+        if not e.get("conversation") or e["kind"] not in ("ack", "receive", "sync"):
+            continue
+        if e.get("ok", True) or (e["kind"] == "sync" and e.get("error") not in UNANSWERED):
             result[(e["actor"], e["conversation"])].append((i, e))
     return result
 
@@ -169,7 +176,7 @@ def check_receipts(facts: Facts) -> tuple[list[Violation], set[tuple[str, str, i
         gaps: list[tuple[int, int, list[int]]] = []
         syncs: list[tuple[int, int]] = []  # (index, after) of the syncs before the settling one
         for i, e in items:
-            if e["kind"] == "ack":
+            if e["kind"] == "ack" and e["ok"]:
                 held.add(e["message"]["seq"])
             elif e["kind"] == "sync":
                 held.update(s["seq"] for s in e["messages"])

@@ -72,6 +72,9 @@ class AgentClient(Participant):
         self.who = who
         self.queue: list[str] = []
         self.closed: set[str] = set()  # closed while this agent held them
+        # Every chat it was ever given: one it closed just before a crash (the ack and the event
+        # lost) is in none of the above after the next session, yet it is this agent's to the end.
+        self.known: set[str] = set()
         self.on_assigned: Callable[[str], None] | None = None
         self.record("identity", who=who, role=self.role)
 
@@ -86,6 +89,7 @@ class AgentClient(Participant):
     def take_session(self, data: dict[str, Any]) -> None:
         # The session is what this agent holds now: chats requeued while it was away are gone.
         self.active = {c["id"] for c in data["conversations"]}
+        self.known |= self.active
         self.queue = [c["id"] for c in data["queue"]]
 
     def session_conversations(self, data: dict[str, Any]) -> list[list[Any]]:
@@ -95,6 +99,7 @@ class AgentClient(Participant):
         conv = data["conversation"]
         self.record("assigned", conversation=conv["id"], reason=data.get("reason"), last_seq=conv["last_seq"])
         self.active.add(conv["id"])
+        self.known.add(conv["id"])
         self.closed.discard(conv["id"])
         self.spawn(self.sync(conv["id"], "assigned"))
         if self.on_assigned is not None:
@@ -130,6 +135,7 @@ class AgentClient(Participant):
         ok = bool((await self.act("take", "conversation.take", {"conversation_id": conversation})).get("ok"))
         if ok:
             self.active.add(conversation)
+            self.known.add(conversation)
         return ok
 
     async def transfer(self, conversation: str, agent: str) -> bool:
@@ -149,7 +155,8 @@ class AgentClient(Participant):
         return ok
 
     def final_conversations(self) -> list[str]:
-        return sorted(self.active | self.closed)
+        """Every chat it ever had: those now another agent's refuse the sync, which is harmless."""
+        return sorted(self.known)
 
 
 def _error(ack: dict[str, Any]) -> str | None:

@@ -181,7 +181,9 @@ class Sim:
     def _visible(self, actor: str, message: StoredMessage) -> bool:
         return self.role[actor] == "agent" or not message.private
 
-    def sync(self, actor: str, conv_id: str, *, final: bool = False, ok: bool = True) -> None:
+    def sync(
+        self, actor: str, conv_id: str, *, final: bool = False, ok: bool = True, error: str = ""
+    ) -> None:
         self.tick()
         after = self.upto(actor, conv_id)
         stored = sorted(self.convs[conv_id].messages, key=lambda m: m.seq)
@@ -189,6 +191,7 @@ class Sim:
         self.history.record(
             "sync", actor, conversation=conv_id, after=after, messages=got, more=False,
             ok=ok, final=final, reason="final" if final else "test", n=self.connections[actor],
+            **({} if ok else {"error": error or "forbidden"}),
         )  # fmt: skip
         self.held.setdefault((actor, conv_id), set()).update(s["seq"] for s in got)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.chaos.checker import KINDS, check
 from bench.chaos.history import History, read_history
 from bench.chaos.truth import Truth
@@ -72,6 +74,17 @@ def test_an_emit_dropped_then_resynced_is_fine() -> None:
     sim.send("visitor-2", "c_2", "v2-c")
     sim.sync("agent-1", "c_2")
     assert sim.check().found == {}
+
+
+@pytest.mark.parametrize(("error", "found"), [("timeout", {"skipped": 1}), ("forbidden", {})])
+def test_a_resync_must_reach_the_server(error: str, found: dict[str, int]) -> None:
+    """A sync lost on the way is no resync; one the server refused (the chat moved on) is."""
+    sim = baseline()
+    sim.send("visitor-2", "c_2", "v2-b", drop=("agent-1",))
+    sim.send("visitor-2", "c_2", "v2-c")
+    sim.transfer("c_2", "agent-3")
+    sim.sync("agent-1", "c_2", ok=False, error=error)  # agent-1 asks for the gap too late
+    assert sim.check().found == found
 
 
 def test_a_last_emit_dropped_that_only_the_settling_sync_brings_is_undelivered() -> None:
