@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.chaos.facts import Facts, Violation, holders, visible
+from bench.chaos.history import UNANSWERED
 
 Key = tuple[str, str]  # (actor, conversation)
 
@@ -147,13 +148,10 @@ def check_views(facts: Facts, views: Views) -> list[Violation]:
     return found
 
 
-# A sync that failed without an answer from the server; any other answer (a refusal: the chat is
-# someone else's now) means the client did ask again.
-UNANSWERED = frozenset({"timeout", "disconnected"})
-
-
 def _by_conversation(facts: Facts) -> dict[Key, list[tuple[int, dict[str, Any]]]]:
-    """Each participant's acks, live messages and answered syncs per conversation, with their index."""
+    """Each participant's acks, live messages and answered syncs per conversation, with their
+    index. A sync the server refused (the chat is someone else's now) was answered: the client did
+    ask again."""
     result: dict[Key, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for i, e in enumerate(facts.events):
         if not e.get("conversation") or e["kind"] not in ("ack", "receive", "sync"):

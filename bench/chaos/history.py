@@ -14,14 +14,18 @@ with, as both run on this machine), ``kind`` and ``actor`` (a label such as ``vi
                 else ``error`` (the code)
 ``receive``     a live ``message`` event: ``conversation``, ``message``, ``n``
 ``sync``        ``conversation``, ``after`` (the ``last_seq`` asked after), ``messages``, ``more``,
-                ``ok`` (and ``error``), ``final`` (the settling sync at the end), ``reason``, ``n``
+                ``ok`` (else ``error``: a server's code, or ``timeout`` / ``disconnected`` when
+                no answer came), ``final`` (the settling sync at the end), ``reason``, ``n``
 ``assigned``    the agent was told it has a conversation: ``conversation``, ``reason``, ``last_seq``
 ``removed``     the agent was told it lost one: ``conversation``, ``reason``
 ``resync``      the server asked the client to sync: ``data``
-``action``      what the actor chose to do: ``what`` (start, close, transfer, take, status, vanish,
-                return), ``conversation``, ``ok``, ``detail``
+``action``      what the actor chose to do, recorded as it starts: ``what`` (start, close,
+                transfer, take, status, vanish, return), ``conversation``
+``outcome``     how an action ended: ``what``, ``conversation``, ``ok``, ``error``
+``abandoned``   a send given up after too many attempts: ``client_id``, ``attempts``
 ``fault``       ``name``, ``phase`` (start / end), ``target``, ``detail``
-``run``         ``phase`` (start / settled / end) and the run's ``config``
+``run``         ``phase``: ``start`` (with the run's ``config`` and the checker's options,
+                ``check``) or ``settled`` (with ``ok``)
 ==============  ==================================================================================
 
 A message summary is ``{"seq", "client_id", "type", "private", "event", "author"}`` with the
@@ -38,6 +42,10 @@ from typing import IO, Any
 
 Event = dict[str, Any]
 Clock = Callable[[], float]
+
+# The error codes a client records for a call that never got an answer from the server (any other
+# code is the server's refusal).
+UNANSWERED = frozenset({"timeout", "disconnected"})
 
 
 def summarize(message: dict[str, Any]) -> dict[str, Any]:

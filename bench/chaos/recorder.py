@@ -27,7 +27,7 @@ from typing import Any
 import aiohttp
 import socketio
 
-from bench.chaos.history import History, summarize
+from bench.chaos.history import UNANSWERED, History, summarize
 
 RETRYABLE = frozenset({"internal", "rate_limited"})
 MAX_SYNC_PAGES = 100
@@ -91,6 +91,7 @@ class Participant:
         self.upto: dict[str, int] = defaultdict(int)
         self.pending: dict[str, Pending] = {}
         self.active: set[str] = set()  # conversations to sync after each connect
+        self.gaps: set[str] = set()  # heard a seq beyond the next, not synced since: sync on resume too
         self.connects = 0
         self.resumes = 0
         self.on_message: Callable[[str, dict[str, Any]], None] | None = None
@@ -222,7 +223,7 @@ class Participant:
         return sorted(self.active)
 
     async def _resume(self, conn: Connection) -> None:
-        for conversation in sorted(self.active):
+        for conversation in sorted(self.active | self.gaps):
             if not await self.sync(conversation, "resume") and not conn.live:
                 return  # the next connection resumes; a refused sync (not ours any more) is skipped
         for client_id in list(self.pending):
@@ -252,6 +253,7 @@ class Participant:
         beyond = summary["seq"] > self.upto[conversation] + 1
         self._hold(conversation, summary)
         if beyond:
+            self.gaps.add(conversation)
             self.spawn(self.sync(conversation, "gap"))
         if self.on_message is not None:
             self.on_message(conversation, message)
@@ -267,28 +269,44 @@ class Participant:
                 fields = {"conversation": conversation, "after": after, "final": final, "reason": reason}
                 ack = await self.call("sync", {"conversation_id": conversation, "last_seq": after})
                 if not ack.get("ok"):
-                    self.record("sync", **fields, ok=False, error=_code(ack), messages=[], n=conn.n)
+                    code = _code(ack)
+                    if code not in UNANSWERED:
+                        self.gaps.discard(conversation)  # refused: not ours to read any more
+                    self.record("sync", **fields, ok=False, error=code, messages=[], n=conn.n)
                     return False
                 got = [summarize(m) for m in ack["messages"]]
                 self.record("sync", **fields, ok=True, messages=got, more=ack["more"], n=conn.n)
                 for summary in got:
                     self._hold(conversation, summary, replayed=True)
                 if not ack["more"]:
+                    self.gaps.discard(conversation)
                     return True
         return False
 
     async def call(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Emit and wait for the acknowledgement; a failure comes back as an error ack."""
+        """Emit and wait for the acknowledgement; a failure comes back as an error ack. It ends
+        when the connection drops: an ack can no longer come, and waiting would hold up the
+        resume on the next connection."""
         conn = self._conn
         if conn is None or not conn.live:
-            return {"ok": False, "error": {"code": "disconnected"}}
+            return _failed("disconnected")
+        timeout = self.limits.call_timeout
+        request = asyncio.ensure_future(conn.sio.call(event, data, namespace=self.namespace, timeout=timeout))
+        dropped = asyncio.ensure_future(conn.dropped.wait())
         try:
-            ack = await conn.sio.call(event, data, namespace=self.namespace, timeout=self.limits.call_timeout)
-        except TimeoutError:
-            return {"ok": False, "error": {"code": "timeout"}}
-        except socketio.exceptions.SocketIOError:
-            return {"ok": False, "error": {"code": "disconnected"}}
-        return ack if isinstance(ack, dict) else {"ok": False, "error": {"code": "malformed"}}
+            await asyncio.wait({request, dropped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (request, dropped):
+                task.cancel()
+        if not request.done() or request.cancelled():  # the connection dropped first
+            return _failed("disconnected")
+        error = request.exception()
+        if isinstance(error, TimeoutError):
+            return _failed("timeout")
+        if error is not None:
+            return _failed("disconnected")
+        ack = request.result()
+        return ack if isinstance(ack, dict) else _failed("malformed")
 
     # --- sending --------------------------------------------------------------------------------
 
@@ -357,6 +375,10 @@ class Participant:
                     self.pending.pop(client_id, None)
                     continue
                 await self._emit_send(client_id)
+
+
+def _failed(code: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code}}
 
 
 def _code(ack: Any) -> str:
