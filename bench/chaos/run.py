@@ -85,6 +85,8 @@ class Crowd:
 
 async def run_chaos(config: RunConfig) -> Outcome:
     """One run, end to end; the checker's result and where the run's files are."""
+    if config.postgres:
+        _local_only(config.pg_admin_url)
     work = (config.out or Path(tempfile.mkdtemp(prefix="tandem-chaos-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(config.seed)
@@ -250,8 +252,9 @@ def _pairs(items: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 def _local_only(url: str) -> None:
+    """Faults are only ever aimed at this machine."""
     if urlparse(url).hostname not in ("127.0.0.1", "localhost"):
-        raise click.BadParameter(f"only 127.0.0.1 targets: {url}")
+        raise click.UsageError(f"only 127.0.0.1 targets: {url}")
 
 
 @click.command()
@@ -280,7 +283,6 @@ def main(**options: Any) -> None:
     """Chat through faults, then check every promise against the database."""
     processes = options["processes"]
     postgres = options["postgres"] if options["postgres"] is not None else processes > 1
-    _local_only(options["pg_url"])
     faults = options["faults"]
     names = tuple(f.strip() for f in faults.split(",") if f.strip()) if faults else None
     shape = Shape(

@@ -9,12 +9,17 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import asyncpg
+import pytest
+
 from bench.chaos.checker import KINDS
+from bench.chaos.cluster import ClusterConfig, open_cluster
 from bench.chaos.faults import schedule
 from bench.chaos.history import read_history
 from bench.chaos.run import RunConfig, run_chaos
 from bench.chaos.scenario import Shape, make_plan
 from bench.chaos.truth import Truth
+from tests.conftest import PG_ADMIN_URL, service_missing
 
 
 async def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
@@ -52,3 +57,23 @@ def test_the_plan_and_the_faults_follow_the_seed() -> None:
     assert sorted(name for _, name in faults) == ["kill", "kill", "pg_terminate", "pg_terminate"]
     assert all(6 <= at <= 48 and not 20 <= at <= 30 for at, _ in faults)
     assert [at for at, _ in faults] == sorted(at for at, _ in faults)
+
+
+async def test_a_fresh_postgres_database_is_made_cut_off_and_dropped(tmp_path: Path) -> None:
+    """What ``--postgres`` and the ``pg_terminate`` fault stand on, without running servers."""
+    try:
+        await (await asyncpg.connect(PG_ADMIN_URL, timeout=3)).close()
+    except (OSError, asyncpg.PostgresError) as error:
+        service_missing("PostgreSQL", error)
+    async with open_cluster(ClusterConfig(tmp_path, postgres=True, pg_admin_url=PG_ADMIN_URL)) as cluster:
+        name = cluster.database_name
+        assert name is not None and cluster.database_url.endswith(f"/{name}")
+        held = await asyncpg.connect(cluster.database_url)  # as a server's pooled connection would be
+        assert await cluster.terminate_backends() == 1
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)):
+            await held.fetchval("SELECT 1")
+    admin = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+    try:
+        assert await admin.fetch("SELECT 1 FROM pg_database WHERE datname = $1", name) == []
+    finally:
+        await admin.close()
