@@ -102,12 +102,14 @@ async def run_chaos(config: RunConfig) -> Outcome:
         work, shape.processes, config.postgres, config.pg_admin_url, config.redis, shape.grace,
         extra_env=config.server_env,
     )  # fmt: skip
-    async with open_cluster(cluster_config) as cluster:
-        problems = unavailable(list(config.faults), cluster)
-        if problems:
-            raise click.UsageError("; ".join(f"{name}: {why}" for name, why in problems.items()))
-        truth = await ChaosRun(config, plan, cluster, history).drive(faults)
-    history.close()
+    try:
+        async with open_cluster(cluster_config) as cluster:
+            problems = unavailable(list(config.faults), cluster)
+            if problems:
+                raise click.UsageError("; ".join(f"{name}: {why}" for name, why in problems.items()))
+            truth = await ChaosRun(config, plan, cluster, history).drive(faults)
+    finally:
+        history.close()  # what was recorded stays readable when a run breaks off
     truth.save(work / "truth.json")
     result = check(history.events, truth, config.check_options())
     (work / "result.json").write_text(result.to_json())
@@ -297,6 +299,8 @@ def main(**options: Any) -> None:
         redis=options["redis"], fault_settings=FaultSettings(pause_seconds=options["pause_seconds"]),
         out=options["out"], progress=options["progress"], server_env=_pairs(options["server_env"]),
     )  # fmt: skip
+    if processes > 1 and not postgres:
+        raise click.UsageError("several processes share one database: drop --sqlite")
     if processes > 1 and not options["redis"]:
         click.echo("warning: several processes without --redis cannot share live events", err=True)
     outcome = asyncio.run(run_chaos(config))
