@@ -7,7 +7,7 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 WIDGET_SOURCES := $(shell find widget/src -name '*.js' 2>/dev/null) widget/build.mjs
 PY_DIRS := common server assist tests $(wildcard bench)
 
-.PHONY: install widget run test lint lint-js format bench clean
+.PHONY: install widget run test lint lint-js format bench chaos clean
 
 install: $(STAMP) widget
 
@@ -57,6 +57,11 @@ $(BENCH_STAMP): $(STAMP)
 # The full run behind docs/performance.md: $(BIN)/python -m bench.run --full
 bench: $(BENCH_STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run
+
+# Chats through faults (kill -9 and restart), then the history checked against the database:
+# nothing acknowledged lost or duplicated, streams in order, routing fair (bench/chaos/README.md).
+chaos: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.chaos.run --seconds 60 --seed 7
 
 test: install lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest
