@@ -221,7 +221,8 @@ async def settle(clients: list[Participant], url: str, timeout: float) -> bool:
     """Wait until every client is connected, resumed and acknowledged, then sync every client's
     every conversation (the settling syncs); again if anything was stored meanwhile."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not all(c.settled for c in clients if c.connects):
+    # Polled: "settled" is a conjunction over many clients' states, with no event that fires for it.
+    while time.monotonic() < deadline and not all(c.settled for c in clients if c.connects):  # noqa: ASYNC110
         await asyncio.sleep(0.2)
     for _ in range(5):
         before = await fingerprint(url)

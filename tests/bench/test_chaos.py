@@ -42,16 +42,19 @@ async def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
     assert away == ["vanish", "return"]
     truth = Truth.load(tmp_path / "truth.json")
     requeued = [m.agent for c in truth.conversations.values() for m in c.messages if m.event == "requeued"]
-    assert requeued and set(requeued) == {"a_1"}
+    assert requeued
+    assert set(requeued) == {"a_1"}
 
 
 def test_the_plan_and_the_faults_follow_the_seed() -> None:
     shape = Shape(seconds=60, conversations=50, processes=3)
     one, two = make_plan(shape, random.Random(7)), make_plan(shape, random.Random(7))
     assert one == two
-    assert len(one.visitors) == 50 and {v.home for v in one.visitors} == {0, 1, 2}
+    assert len(one.visitors) == 50
+    assert {v.home for v in one.visitors} == {0, 1, 2}
     assert [a.taker for a in one.agents] == [False, False, False, True]
-    assert one.vanish is not None and 15 <= one.vanish[0] <= 27
+    assert one.vanish is not None
+    assert 15 <= one.vanish[0] <= 27
     faults = schedule(["kill", "pg_terminate"], 4, 60, random.Random(7), avoid=(20.0, 30.0))
     assert faults == schedule(["kill", "pg_terminate"], 4, 60, random.Random(7), avoid=(20.0, 30.0))
     assert sorted(name for _, name in faults) == ["kill", "kill", "pg_terminate", "pg_terminate"]
@@ -67,7 +70,8 @@ async def test_a_fresh_postgres_database_is_made_cut_off_and_dropped(tmp_path: P
         service_missing("PostgreSQL", error)
     async with open_cluster(ClusterConfig(tmp_path, postgres=True, pg_admin_url=PG_ADMIN_URL)) as cluster:
         name = cluster.database_name
-        assert name is not None and cluster.database_url.endswith(f"/{name}")
+        assert name is not None
+        assert cluster.database_url.endswith(f"/{name}")
         held = await asyncpg.connect(cluster.database_url)  # as a server's pooled connection would be
         assert await cluster.terminate_backends() == 1
         with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)):
