@@ -1,5 +1,6 @@
-"""A short chaos run (bench/chaos) in the suite: one Tandem process on SQLite, 25 chats over 25 s,
-``kill -9`` and restart three times, an agent away past the grace period. Every promise holds.
+"""Short chaos runs (bench/chaos) in the suite: one Tandem process on SQLite, 25 chats over 25 s,
+``kill -9`` and restart three times, an agent away past the grace period; and three processes on
+PostgreSQL and Redis through every multi-process fault. Every promise holds.
 
 The full run is ``python -m bench.chaos.run`` (60 s, 50 chats, more faults on PostgreSQL).
 """
@@ -44,6 +45,31 @@ async def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
     requeued = [m.agent for c in truth.conversations.values() for m in c.messages if m.event == "requeued"]
     assert requeued
     assert set(requeued) == {"a_1"}
+
+
+async def test_three_processes_keep_every_promise_through_faults(tmp_path: Path, redis_url: str) -> None:
+    """Visitors and agents spread over three processes; a process killed and started again, one
+    killed while its clients move to the others, PostgreSQL's connections cut, Redis killed and
+    started again, pub/sub connections dropped."""
+    del redis_url  # the run starts a Redis of its own; this only makes a missing Redis fail in CI
+    faults = ("kill", "kill_one", "pg_terminate", "redis_restart", "pubsub_kill")
+    shape = Shape(seconds=45, conversations=30, agents=4, capacity=2, processes=3, grace=3.0)
+    config = RunConfig(
+        shape=shape,
+        seed=5,
+        faults=faults,
+        fault_count=5,
+        postgres=True,
+        redis=True,
+        settle_seconds=40,
+        out=tmp_path,
+    )
+    result = (await run_chaos(config)).result
+    print(result.summary())
+    assert result.counts == dict.fromkeys(KINDS, 0), result.summary()
+    assert result.stats["conversations"] == 30
+    assert sum(result.stats["faults"].values()) == 5
+    assert set(result.stats["faults"]) == set(faults)
 
 
 def test_the_plan_and_the_faults_follow_the_seed() -> None:
