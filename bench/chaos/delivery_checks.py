@@ -161,8 +161,11 @@ def _by_conversation(facts: Facts) -> dict[Key, list[tuple[int, dict[str, Any]]]
     return result
 
 
-def check_receipts(facts: Facts) -> tuple[list[Violation], set[tuple[str, str, int]]]:
-    """``reordered`` and ``skipped``; also the (actor, conversation, seq) each skip left out."""
+def check_receipts(
+    facts: Facts, *, ordered: bool = True
+) -> tuple[list[Violation], set[tuple[str, str, int]]]:
+    """``reordered`` (when live messages must arrive in order: ``ordered``) and ``skipped``; also
+    the (actor, conversation, seq) each skip left out."""
     found: list[Violation] = []
     skipped: set[tuple[str, str, int]] = set()
     for (actor, conv_id), items in sorted(_by_conversation(facts).items()):
@@ -182,7 +185,7 @@ def check_receipts(facts: Facts) -> tuple[list[Violation], set[tuple[str, str, i
                     syncs.append((i, e["after"]))
             else:
                 seq, n = e["message"]["seq"], e.get("n", 0)
-                if seq < top.get(n, 0):
+                if ordered and seq < top.get(n, 0):
                     found.append(Violation("reordered", conv_id, actor, f"seq {seq} after {top[n]}"))
                 top[n] = max(top.get(n, 0), seq)
                 missing = [v for v in stream if v < seq and v not in held]

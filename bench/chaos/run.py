@@ -61,6 +61,7 @@ class RunConfig:
             requeue_slack=5.0 + paused,
             queue_tolerance=1.0 + paused,
             delivery_tolerance=2.0,
+            ordered_live=self.shape.processes == 1,
         )
 
 

@@ -70,6 +70,11 @@ class GracePeriods:
         for a sweep under way and then finds its work done."""
         async with self._sweeping:
             now = self.clock()
+            # Present again without a connect here (presence came back after Redis restarted, or
+            # after the agent's own process was paused): the period ends, as on a reconnect.
+            for agent_id in await self._stores.absences.absent():
+                if await self._presence.is_connected(agent_id):
+                    await self._stores.absences.end(agent_id)
             for agent_id in await self._stores.conversations.loads():
                 if not await self._presence.is_connected(agent_id):
                     await self._stores.absences.start_unless_running(agent_id, now + self._seconds)

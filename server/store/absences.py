@@ -33,6 +33,11 @@ class AbsenceStore:
         async with self._engine.begin() as conn:
             await conn.execute(sa.delete(agent_absences).where(agent_absences.c.agent_id == agent_id))
 
+    async def absent(self) -> list[int]:
+        """The agents whose grace period runs."""
+        async with self._engine.connect() as conn:
+            return sorted(int(r.agent_id) for r in await conn.execute(sa.select(agent_absences.c.agent_id)))
+
     async def deadline(self, agent_id: int) -> float | None:
         async with self._engine.connect() as conn:
             query = sa.select(agent_absences.c.deadline).where(agent_absences.c.agent_id == agent_id)

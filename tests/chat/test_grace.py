@@ -128,3 +128,29 @@ async def test_agent_back_within_the_grace_keeps_their_chats(start_server: Start
     ack = await again.emit("status.set", {"status": "online"})
     assert ack["agent"]["load"] == 2, ack
     assert ack["agent"]["connected"] is True, ack
+
+
+async def test_a_period_started_while_presence_was_blank_ends_when_the_agent_shows(
+    start_server: StartServer,
+) -> None:
+    """After Redis restarts, presence is blank until each process renews its sockets: a sweep then
+    starts a period for agents who never left. The next sweep that finds them present ends it, so a
+    later absence (their process paused, with no disconnect anywhere) gets a whole period of its own."""
+    server, clock = await start_with_clock(start_server, grace=45)
+    alice = await server.agent("Alice")
+    _, conv = await routed_chat(alice, server)
+    agent_id = int(agent_of(alice)["id"][2:])
+    await server.chat.stores.absences.start_unless_running(agent_id, clock.now + 45)  # the blank moment
+    clock.now += 10
+    assert await server.chat.grace.sweep() == []
+    assert await server.chat.grace.deadline(agent_id) is None  # she is here: ended
+
+    # Her socket expires from presence without a disconnect (as when her process is paused).
+    sid = alice.sio.get_sid("/agent")
+    assert sid is not None
+    await server.chat.presence.disconnect(agent_id, sid)
+    assert await server.chat.grace.sweep() == []
+    assert await server.chat.grace.deadline(agent_id) == clock.now + 45  # a whole period from now
+    clock.now += 40  # past the deadline of the blank moment, within her own
+    assert await server.chat.grace.sweep() == []
+    assert await db_assigned(server, alice) == [conv]
