@@ -13,6 +13,7 @@ from server.chat.background import Background
 from server.chat.signals import RESYNC
 from server.cluster.fanout import ClusterManager, RedisSignals, SubscriptionWatch
 from server.cluster.presence import RedisPresence, RedisQueuePlaces
+from server.cluster.processes import ProcessRoll
 from server.cluster.routing_lock import AdvisoryRoutingLock
 from server.metrics import Metrics
 
@@ -20,6 +21,8 @@ log = logging.getLogger("tandem.cluster")
 
 # A socket counts as connected this long after its process last renewed it.
 PRESENCE_TTL = 15.0
+# A process not heard of for this long is dead: what it stored and had not yet announced is synced.
+PROCESS_TTL = 6.0
 
 
 class ClusterLive:
@@ -34,6 +37,7 @@ class ClusterLive:
         self.signals = RedisSignals(manager)
         self._metrics = metrics
         self.watch = SubscriptionWatch(manager, self._resync_everyone, on_probe=self._probed)
+        self.roll = ProcessRoll(self._redis, manager.prefix, manager.host_id, ttl=PROCESS_TTL)
 
     def start(self, background: Background) -> None:
         # python-socketio subscribes on its first client; a process must hear signals, probes and
@@ -43,6 +47,7 @@ class ClusterLive:
             server.manager_initialized = True
             self.manager.initialize()
         background.spawn(self._heartbeats(), "presence-heartbeat")
+        background.spawn(self._roll_call(), "process-roll")
         background.spawn(self.watch.run(), "fanout-probe")
 
     async def _heartbeats(self) -> None:
@@ -52,6 +57,18 @@ class ClusterLive:
                 await self.presence.heartbeat()
             except Exception as error:  # Redis away: sockets expire unless it is back in time
                 log.warning("presence heartbeat failed: %s", error)
+
+    async def _roll_call(self) -> None:
+        while True:
+            try:
+                gone = await self.roll.beat()
+            except Exception as error:  # Redis away: the probe and resync cover that
+                log.warning("process roll call failed: %s", error)
+                gone = []
+            if gone:
+                log.warning("server processes gone: %s; telling every client to resync", ", ".join(gone))
+                await self._resync_everyone()
+            await asyncio.sleep(PROCESS_TTL / 3)
 
     async def _resync_everyone(self) -> None:
         # Every process: while this one was deaf, the others' emits to it were lost, and its

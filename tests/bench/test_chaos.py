@@ -23,6 +23,7 @@ from bench.chaos.truth import Truth
 from tests.conftest import PG_ADMIN_URL, service_missing
 
 
+@pytest.mark.timeout(300)
 async def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
     shape = Shape(seconds=25, conversations=25, agents=4, capacity=2, grace=2.0)
     config = RunConfig(shape=shape, seed=11, faults=("kill",), fault_count=3, settle_seconds=30, out=tmp_path)
@@ -47,13 +48,15 @@ async def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
     assert set(requeued) == {"a_1"}
 
 
+@pytest.mark.timeout(300)  # 45 s of chat, then settling: a loaded machine takes its time
 async def test_three_processes_keep_every_promise_through_faults(tmp_path: Path, redis_url: str) -> None:
     """Visitors and agents spread over three processes; a process killed and started again, one
     killed while its clients move to the others, PostgreSQL's connections cut, Redis killed and
     started again, pub/sub connections dropped."""
     del redis_url  # the run starts a Redis of its own; this only makes a missing Redis fail in CI
     faults = ("kill", "kill_one", "pg_terminate", "redis_restart", "pubsub_kill")
-    shape = Shape(seconds=45, conversations=30, agents=4, capacity=2, processes=3, grace=3.0)
+    # A grace period well above a reconnect on a loaded machine, so "vanished" means gone.
+    shape = Shape(seconds=45, conversations=30, agents=4, capacity=2, processes=3, grace=8.0)
     config = RunConfig(
         shape=shape,
         seed=5,

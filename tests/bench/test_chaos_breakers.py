@@ -14,6 +14,7 @@ from bench.chaos.scenario import Shape
 BREAKERS = Path(__file__).resolve().parent / "breakers"
 
 
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize(
     ("breaking", "reported"),
     [("drop_emits", "undelivered"), ("double_assign", "double_assigned"), ("lose_stores", "lost")],

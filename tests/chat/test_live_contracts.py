@@ -22,6 +22,7 @@ from server.chat.queue_places import LocalQueuePlaces, QueuePlaces
 from server.chat.signals import Dispatch, LocalSignals, Signals
 from server.cluster.fanout import ClusterManager, RedisSignals
 from server.cluster.presence import RedisPresence, RedisQueuePlaces
+from server.cluster.processes import ProcessRoll
 from server.cluster.routing_lock import AdvisoryRoutingLock
 from tests.conftest import REDIS_URL, fresh_postgres, service_missing
 from tests.peers import DEFAULT_TIMEOUT
@@ -227,3 +228,25 @@ async def test_only_visitors_whose_place_moved_are_told_again(places: QueuePlace
     assert sorted(await places.moved({4: 1, 2: 2, 3: 3})) == [2, 3, 4]  # 4 was requeued to the front
     assert await places.moved({}) == []  # the queue emptied
     assert await places.moved({5: 1}) == []
+
+
+# --- the processes' roll call (several processes only) ------------------------------------------
+
+
+async def test_a_process_that_stops_renewing_is_reported_gone_once() -> None:
+    client = await _redis()
+    prefix, clock = f"tandem-test:{uuid.uuid4().hex[:8]}", Clock()
+    a = ProcessRoll(client, prefix, "a", ttl=6, clock=clock)
+    b = ProcessRoll(client, prefix, "b", ttl=6, clock=clock)
+    try:
+        assert await a.beat() == []
+        assert await b.beat() == []
+        clock.now += 4
+        assert await b.beat() == []  # "a" is within its 6 s
+        clock.now += 4
+        assert await b.beat() == ["a"]  # "a" stopped renewing 8 s ago
+        assert await b.beat() == []  # reported once
+        assert await a.beat() == []  # back: a process again, not a death
+    finally:
+        await client.delete(f"{prefix}:processes")
+        await client.aclose()

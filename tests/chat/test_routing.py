@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.conftest import BOTH_LAYOUTS, Running
 from tests.peers import Peer, agent_of, routing_settled, session_of
 
@@ -334,6 +336,7 @@ async def test_transfer_errors(server: Running) -> None:
 # 6. Concurrency
 
 
+@pytest.mark.timeout(300)  # 50 visitors and 4 agents on two servers: slow on a loaded machine
 async def test_fifty_concurrent_starts_four_agents(any_server: Running) -> None:
     """50 chats at once, 4 agents × 3: 12 assigned exactly once, 3 each; 38 wait in arrival order."""
     agents = [await any_server.agent(f"Agent{n}", capacity=3) for n in range(4)]

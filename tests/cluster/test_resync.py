@@ -132,3 +132,14 @@ async def test_a_resync_gives_agents_a_fresh_session(two_servers: tuple[Running,
     assert await agent.recv("resync") == {}
     session = await agent.recv("session")
     assert [c["id"] for c in session["conversations"]] == [conversation_id]
+
+
+@pytest.mark.timeout(60)
+async def test_a_process_that_dies_makes_every_client_resync(two_servers: tuple[Running, Running]) -> None:
+    """A process that dies between storing a message and announcing it leaves clients of the
+    others without a gap to notice; once its roll-call entry expires they are told to resync."""
+    a, b = two_servers
+    visitor = await b.visitor()
+    # Server A "dies": everything it runs in the background (its roll call included) stops.
+    await a.chat.background.close()
+    assert await visitor.recv("resync", timeout=20) == {}
