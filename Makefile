@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
+FUZZ_STAMP := $(VENV)/.fuzz-stamp
 WIDGET_SOURCES := $(shell find widget/src -name '*.js' 2>/dev/null) widget/build.mjs
 PY_DIRS := common server assist tests $(wildcard bench)
 
-.PHONY: install widget run test lint lint-js format bench clean
+.PHONY: install widget run test lint lint-js format bench fuzz-kb clean
 
 install: $(STAMP) widget
 
@@ -57,6 +58,17 @@ $(BENCH_STAMP): $(STAMP)
 # The full run behind docs/performance.md: $(BIN)/python -m bench.run --full
 bench: $(BENCH_STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run
+
+$(FUZZ_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[assist,dev,fuzz]'
+	touch $(FUZZ_STAMP)
+
+# Coverage-guided fuzzing (atheris), 10 minutes each, in a scratch folder (the fuzzer writes any
+# crashing input there, named in its output).
+FUZZ_SECONDS ?= 600
+fuzz-kb: $(FUZZ_STAMP)
+	cd $$(mktemp -d) && PYTHONPATH=$(CURDIR) nice -n 19 $(CURDIR)/$(BIN)/python -m bench.fuzz.kb_parsers \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=3 -max_len=65536 -len_control=0 -print_final_stats=1
 
 test: install lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest

@@ -7,6 +7,7 @@ again and only passages whose hash is new are embedded, the others keep their st
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assist.embedding import Vectors, to_bytes
-from assist.kb.parse import ParseError
+from assist.kb.limits import LIMITS, ParseError
 from assist.kb.split import SplitOptions, passage_context, split_article
 from assist.models import ArticleDoc, ArticleInfo
 from assist.schema import kb_articles, kb_passages
@@ -77,18 +78,30 @@ class KnowledgeBase:
                 passages={p.content_hash: p.embedding for p in passages},
             )
 
-    async def upsert(self, doc: ArticleDoc, embed: EmbedFn, model: str) -> tuple[Outcome, int]:
+    async def upsert(
+        self, doc: ArticleDoc, embed: EmbedFn, model: str, max_passages: int | None = None
+    ) -> tuple[Outcome, int]:
         """Store ``doc``; returns what happened and how many passages were embedded.
 
-        Raises :class:`ParseError` when the article has no text to make a passage of.
+        Raises :class:`ParseError` when the article has no text to make a passage of, or would
+        make more passages than its limit (or than ``max_passages``, what the load has left).
         """
         content_hash = article_hash(doc)
         existing = await self._existing(doc.id)
         if existing and existing.content_hash == content_hash and existing.model == model:
             return "unchanged", 0
-        drafts = split_article(doc.title, doc.body, self._split)
+        # Splitting a long article takes a while: off the event loop, which serves the chat.
+        drafts = await asyncio.to_thread(split_article, doc.title, doc.body, self._split)
         if not drafts:
             raise ParseError(f"{doc.source or doc.id}: article {doc.id!r} has no text besides headings")
+        limit = min(
+            LIMITS.passages_per_article, LIMITS.passages_per_load if max_passages is None else max_passages
+        )
+        if len(drafts) > limit:
+            raise ParseError(
+                f"{doc.source or doc.id}: article {doc.id!r} makes {len(drafts):,} passages, "
+                f"more than the {limit:,} allowed"
+            )
         contexts = [passage_context(doc.title, d.heading, d.text) for d in drafts]
         hashes = [_sha(c) for c in contexts]
         same_model = existing is not None and existing.model == model

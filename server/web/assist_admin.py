@@ -18,6 +18,7 @@ routes = web.RouteTableDef()
 
 # Uploads are help articles, not media: anything larger is a mistake.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_FILES = 500  # a help centre's export is a few hundred files; each is a file on our disk
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -128,6 +129,8 @@ async def _save_parts(request: web.Request, folder: Path) -> list[Path]:
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or not part.filename:
             continue
+        if len(paths) >= MAX_UPLOAD_FILES:
+            fail(413, "too_large", f"Uploads are limited to {MAX_UPLOAD_FILES} files")
         name = SAFE_NAME.sub("_", Path(part.filename).name) or "upload"
         path = folder / (name if not (folder / name).exists() else f"{len(paths):03d}-{name}")
         with path.open("wb") as out:
