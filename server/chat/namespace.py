@@ -69,9 +69,15 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return ChatError("internal", "Something went wrong on the server").ack()
 
     def check_origin(self, environ: dict[str, Any]) -> None:
-        if not self.chat.origins.allows(environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")):
+        origins = self.chat.origins
+        scheme = origins.proxies.scheme(environ.get("aiohttp.request"))
+        if not origins.allows(environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST"), scheme):
             log.info("refused a %s connection from origin %s", self.role, environ.get("HTTP_ORIGIN"))
             raise socketio.exceptions.ConnectionRefusedError("origin_not_allowed")
+
+    def client_ip(self, environ: dict[str, Any]) -> str | None:
+        """The visitor's address, through the proxies the operator trusts (server/forwarded.py)."""
+        return self.chat.origins.proxies.client_ip(environ.get("aiohttp.request"))
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -90,8 +96,3 @@ def _send_key(sid: str, data: Any) -> str:
         return f"{sid}/{check_id(conversation_id, 'c')}"
     except ChatError:
         return sid
-
-
-def remote_ip(environ: dict[str, Any]) -> str | None:
-    request = environ.get("aiohttp.request")
-    return request.remote if request is not None else None

@@ -11,6 +11,7 @@ from aiohttp import web
 from server.chat.checks import EMAIL_RE, check_id, id_number
 from server.chat.errors import ChatError
 from server.chat.signals import SETTINGS_CHANGED
+from server.origins import parse_origin
 from server.store.agents import ROLES, DuplicateEmail
 from server.store.models import Agent
 from server.store.settings import PRECHAT_MODES, DuplicateShortcut
@@ -154,7 +155,7 @@ def _check_origins(value: Any) -> list[str]:
         fail(400, "bad_request", "'allowed_origins' must be a list of origins")
     origins = [o.strip().rstrip("/") for o in value if o.strip()]
     for origin in origins:
-        if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
+        if origin != "*" and parse_origin(origin) is None:
             fail(400, "bad_request", f"{origin!r} is not an origin like https://shop.example")
     return origins
 

@@ -8,6 +8,7 @@ from server.auth.cookie import COOKIE_NAME
 from server.chat.access import require
 from server.chat.checks import check_id
 from server.chat.views import agent_conversation_view, message_view, visitor_details_view
+from server.web.headers import is_https
 from server.web.http import authorised, current_agent, fail, json_body, session_token
 from server.web.keys import CHAT, SETTINGS, STORES
 
@@ -35,6 +36,7 @@ async def login(request: web.Request) -> web.Response:
         samesite="Lax",
         max_age=request.app[SETTINGS].session_days * 86400,
         path="/",
+        secure=is_https(request),  # never sent over plain HTTP once the site is served over HTTPS
     )
     return response
 
