@@ -19,6 +19,7 @@ from server.chat.assist_port import AssistFactory, AssistPort
 from server.chat.compose import build_chat
 from server.chat.context import ChatContext
 from server.chat.live import Live, LocalLive
+from server.chat.packets import ClientPacket
 from server.chat.signals import RESYNC, Dispatch
 from server.chat.suggestions import AssistSlot
 from server.chat.visitor_ns import VisitorNamespace
@@ -82,6 +83,7 @@ def create_app(settings: Settings, assist_factory: AssistFactory = default_assis
         client_manager=_fanout(settings),
         async_mode="aiohttp",
         cors_allowed_origins="*",
+        serializer=ClientPacket,  # a payload it cannot decode is the client's bad request
         logger=False,
         engineio_logger=False,
     )

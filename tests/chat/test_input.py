@@ -110,3 +110,41 @@ async def test_a_nul_is_never_stored(chat_server: Running) -> None:
     assert await texts(server, conv) == []
     details = await agent.emit("visitor.get", {"conversation_id": conv})
     assert "\x00" not in repr(details)
+
+
+async def test_events_named_connect_or_disconnect_are_unknown_events(chat_server: Running) -> None:
+    """A client may send an event by a name python-socketio reserves: it is no handshake."""
+    server = chat_server
+    agent, visitor, conv = await open_chat(server)
+    other = await server.agent("Alan", online=False)
+    for me, data in ((agent, {"token": other.token}), (visitor, {"HTTP_ORIGIN": "http://evil.example"})):
+        for event in ("connect", "disconnect"):
+            assert code(await me.emit(event, data)) == "bad_request", (me.namespace, event)
+    assert agent.info is not None
+    assert other.info is not None
+    team = await agent.emit("status.set", {"status": "online"})
+    assert team["ok"], team
+    assert team["agent"]["id"] == agent.info["id"], "still the same agent"
+    assert team["agent"]["connected"] is True
+    connected = {int(a.info["id"].removeprefix("a_")) for a in (agent, other) if a.info}
+    assert await server.chat.presence.connected() == connected, "no one was marked gone"
+    sent = await visitor.emit("message.send", payload("still here"))
+    assert sent["ok"], sent
+    assert (await agent.recv_until("message", lambda m: m["text"] == "still here"))["conversation_id"] == conv
+
+
+async def test_a_payload_python_socketio_cannot_decode_is_a_bad_request(
+    chat_server: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An integer of over 100 digits, or nesting past the JSON parser's stack: answered, not lost
+    with a stack trace in the log; the connection goes on."""
+    agent, visitor, conv = await open_chat(chat_server)
+    for me, target in ((visitor, None), (agent, conv)):
+        ack = await me.emit("sync", {"conversation_id": target, "last_seq": 10**200})
+        assert code(ack) == "bad_request", me.namespace
+        # Too deep for this client to encode: the packet as text, asking for no acknowledgement.
+        deep = "[" * 50_000 + "]" * 50_000
+        await me.sio.eio.send(f'2{me.namespace},["sync",{{"last_seq":{deep}}}]')
+        await me.fence()
+        assert (await me.emit("sync", {"conversation_id": target, "last_seq": 0}))["ok"]
+    no_errors_logged(caplog)
