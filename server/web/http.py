@@ -85,7 +85,8 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         return error_response(request, 500, "internal", f"Something went wrong on the server ({request_id})")
     if response.status >= 400 and response.content_type != "application/json" and not response.prepared:
         # An answer written by a library (the Socket.IO transport's "Bad Request"): ours is JSON.
-        return error_response(request, response.status, CODE_OF.get(response.status, "bad_request"), "")
+        code = CODE_OF.get(response.status, "bad_request" if response.status < 500 else "internal")
+        return error_response(request, response.status, code, response.reason or "")
     return response
 
 

@@ -40,6 +40,7 @@ async def test_every_error_is_json_with_a_request_id(
         ("POST", "/api/admin/canned", auth, '{"shortcut": "x", "text": "\\ud800"}', 400, "bad_request"),
         ("PATCH", "/api/admin/canned/%C2%B2", auth, "{}", 404, "not_found"),
         ("POST", "/api/login", {}, "x" * (2 * 1024 * 1024), 413, "too_large"),
+        ("GET", "/socket.io/?EIO=2&transport=polling", {}, None, 400, "bad_request"),  # Engine.IO's own
     ]
     for method, path, headers, data, status, code in cases:
         got, answer_headers, text = await fetch(server, method, path, headers, data=data)
@@ -48,6 +49,7 @@ async def test_every_error_is_json_with_a_request_id(
         error = json.loads(text)["error"]
         assert error["code"] == code, (path, error)
         assert isinstance(error["message"], str), error
+        assert error["message"], error
         assert len(error["request_id"]) == 16, error
 
     async def broken() -> list[Any]:
