@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
+FUZZ_STAMP := $(VENV)/.fuzz-stamp
 WIDGET_SOURCES := $(shell find widget/src -name '*.js' 2>/dev/null) widget/build.mjs
 PY_DIRS := common server assist tests $(wildcard bench)
 
-.PHONY: install widget run test lint lint-js format bench chaos clean
+.PHONY: install widget run test lint lint-js format bench chaos fuzz fuzz-kb fuzz-checks clean
 
 install: $(STAMP) widget
 
@@ -62,6 +63,27 @@ bench: $(BENCH_STAMP)
 # nothing acknowledged lost or duplicated, streams in order, routing fair (bench/chaos/README.md).
 chaos: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.chaos.run --seconds 60 --seed 7
+
+# The property-based fuzz of every event and endpoint with >= 100,000 inputs (a few minutes; `make
+# test` runs the same with 60 examples). Niced: it shares the cores. docs/security.md has the results.
+fuzz: install
+	TANDEM_FUZZ_EXAMPLES=30000 HF_HUB_OFFLINE=1 nice -n 19 $(BIN)/pytest -q -s -p no:cacheprovider \
+		--timeout 3600 tests/server/test_fuzz.py
+
+$(FUZZ_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[assist,dev,fuzz]'
+	touch $(FUZZ_STAMP)
+
+# Coverage-guided fuzzing (atheris), 10 minutes each, in a scratch folder (the fuzzer writes any
+# crashing input there, named in its output).
+FUZZ_SECONDS ?= 600
+fuzz-kb: $(FUZZ_STAMP)
+	cd $$(mktemp -d) && PYTHONPATH=$(CURDIR) nice -n 19 $(CURDIR)/$(BIN)/python -m bench.fuzz.kb_parsers \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=3 -max_len=65536 -len_control=0 -print_final_stats=1
+
+fuzz-checks: $(FUZZ_STAMP)
+	cd $$(mktemp -d) && PYTHONPATH=$(CURDIR) nice -n 19 $(CURDIR)/$(BIN)/python -m bench.fuzz.payload_checks \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=2 -max_len=4096 -print_final_stats=1
 
 test: install lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest

@@ -27,3 +27,7 @@ def json_lines(lines: Iterable[str]) -> Iterator[JsonLine]:
             yield JsonLine(number, json.loads(line))
         except json.JSONDecodeError as exc:
             yield JsonLine(number, error=f"not valid JSON ({exc.msg})")
+        except RecursionError:  # nested past the parser's stack: a line no one wrote by hand
+            yield JsonLine(number, error="not valid JSON (nested too deeply)")
+        except ValueError as exc:  # e.g. a number of more than 4,300 digits
+            yield JsonLine(number, error=f"not valid JSON ({exc})")

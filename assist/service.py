@@ -93,7 +93,8 @@ class Assist:
         learned = LearnedIndex(examples)
         learned = await self._bulk(learned.fit, self.params)
         self._fitted_at = learned.positives
-        self._retriever = Retriever(self.embedder, await self._build_index(), learned, self.params)
+        index = await self._build_index()
+        self._retriever = await self._bulk(Retriever, self.embedder, index, learned, self.params)
         if self._dispatcher is None:
             self._dispatcher = asyncio.create_task(self._dispatch(), name="assist-dispatch")
 
@@ -176,7 +177,10 @@ class Assist:
         if await self.kb.version() == self._kb_version:
             return learned
         index = await self._build_index()
-        self._retriever = Retriever(self.embedder, index, self._retriever.learned, self.params)
+        # Its word weights go over every passage: built off the event loop, as the index is.
+        self._retriever = await self._bulk(
+            Retriever, self.embedder, index, self._retriever.learned, self.params
+        )
         return True
 
     async def _learned_elsewhere(self) -> bool:

@@ -19,20 +19,23 @@ from server.chat.assist_port import AssistFactory, AssistPort
 from server.chat.compose import build_chat
 from server.chat.context import ChatContext
 from server.chat.live import Live, LocalLive
+from server.chat.packets import ClientPacket
 from server.chat.signals import RESYNC, Dispatch
 from server.chat.suggestions import AssistSlot
 from server.chat.visitor_ns import VisitorNamespace
 from server.cluster.fanout import ClusterManager, cluster_prefix
 from server.cluster.live import ClusterLive
 from server.db.exclusive import ServeLock
+from server.forwarded import Proxies
 from server.metrics import Metrics
 from server.origins import OriginPolicy
 from server.settings import Settings
 from server.store.bundle import Stores
 from server.web import admin, api, assist_admin, health
+from server.web.headers import add_security_headers
 from server.web.http import api_errors
 from server.web.keys import ASSIST, CHAT, ENGINE, LIVE, ORIGINS, SETTINGS, STORES
-from server.web.origins import origin_middleware
+from server.web.origins import cross_site_middleware, origin_middleware
 from server.web.pages import add_page_routes
 
 log = logging.getLogger("tandem.app")
@@ -63,8 +66,14 @@ def create_app(settings: Settings, assist_factory: AssistFactory = default_assis
 
     ``assist_factory`` builds the assist for the app's database (tests pass one sharing a model).
     """
-    origins = OriginPolicy([settings.public_origin], settings.allowed_origins)
-    app = web.Application(middlewares=[api_errors, origin_middleware(origins)])
+    origins = OriginPolicy(
+        [settings.public_origin], settings.allowed_origins, Proxies(settings.trusted_proxies)
+    )
+    # api_errors outermost: whatever goes wrong below, the answer is JSON with a request id.
+    app = web.Application(
+        middlewares=[api_errors, origin_middleware(origins), cross_site_middleware(origins)]
+    )
+    app.on_response_prepare.append(add_security_headers)
     app[SETTINGS] = settings
     app[ORIGINS] = origins
     app[ASSIST_FACTORY] = assist_factory
@@ -74,6 +83,7 @@ def create_app(settings: Settings, assist_factory: AssistFactory = default_assis
         client_manager=_fanout(settings),
         async_mode="aiohttp",
         cors_allowed_origins="*",
+        serializer=ClientPacket,  # a payload it cannot decode is the client's bad request
         logger=False,
         engineio_logger=False,
     )

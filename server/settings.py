@@ -19,6 +19,8 @@ from common.settings import (
     read_float,
     read_int,
 )
+from server.forwarded import Network, parse_networks
+from server.origins import parse_origin
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Settings:
     assist_enabled: bool = True
     # Several processes share the work through Redis (fan-out, presence) and PostgreSQL.
     redis_url: str | None = None
+    # The reverse proxies whose X-Forwarded-Proto and X-Forwarded-For we believe (server/forwarded.py).
+    trusted_proxies: tuple[Network, ...] = ()
     widget_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "widget")
 
     @property
@@ -56,11 +60,18 @@ def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("TANDEM_ALLOWED_ORIGINS", "")
     origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
     for origin in origins:
-        if origin != "*" and not origin.startswith(("http://", "https://")):
+        if origin != "*" and parse_origin(origin) is None:
             raise SettingsError(
-                f"TANDEM_ALLOWED_ORIGINS entries must start with http:// or https://, got {origin!r}"
+                f"TANDEM_ALLOWED_ORIGINS entries must be origins like https://shop.example, got {origin!r}"
             )
     return origins
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get("TANDEM_TRUSTED_PROXIES", ""))
+    except ValueError as error:
+        raise SettingsError(f"TANDEM_TRUSTED_PROXIES: {error}") from None
 
 
 def _redis_url(env: Mapping[str, str], database: str) -> str | None:
@@ -116,6 +127,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=_redis_url(env, database),
         secret_key=_secret_key(env, data),
         allowed_origins=_origins(env),
+        trusted_proxies=_trusted_proxies(env),
         host=env.get("HOST") or "127.0.0.1",
         port=port,
         log_format=read_choice(env, "TANDEM_LOG_FORMAT", "text", ("text", "json")),

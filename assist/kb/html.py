@@ -1,13 +1,19 @@
 """Text out of an HTML help page, with its headings kept as Markdown-style heading lines.
 
-The standard library's parser is enough here: we need the visible text and the heading structure,
-not a DOM, and it tolerates the broken markup that exported help centres are full of.
+We need the visible text and the heading structure, not a DOM, from the broken markup exported
+help centres are full of. The standard library's HTMLParser was enough for that until it met
+uploads: on Python before 3.13.4 it is quadratic on unclosed constructs (CVE-2025-6069 and kin:
+20,000 "<a '" took 28 s). :func:`_tokens` reads markup in one pass instead: each scan for the end of
+a construct either finds it and moves past it, or, as HTML does at the end of the file, drops the
+unclosed rest.
 """
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 _SKIP = {"script", "style", "noscript", "template", "nav", "header", "footer", "svg", "head"}
 _BLOCK = {
@@ -30,9 +36,64 @@ class HtmlText:
         return "\n".join(self.lines)
 
 
-class _Extractor(HTMLParser):
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+# The rest of a tag up to its ">": quoted values may hold ">". Each character matches one way only,
+# so a tag that never ends fails in time linear in what it read.
+_TAG_REST = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+_RAW_TEXT = {"script", "style"}  # their content is text to the parser, not tags
+
+Token = tuple[str, str, dict[str, str]]  # ("start" | "end" | "data", tag name or text, attributes)
+
+
+def _attrs(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in _ATTR.finditer(text):
+        value = next((v for v in match.groups()[1:] if v is not None), "")
+        found.setdefault(match.group(1).lower(), html.unescape(value))
+    return found
+
+
+def _tokens(markup: str) -> Iterator[Token]:
+    """Start tags, end tags and text (entities decoded) of ``markup``, in one linear pass."""
+    pos, end = 0, len(markup)
+    while pos < end:
+        lt = markup.find("<", pos)
+        if lt == -1:
+            lt = end
+        if lt > pos:
+            yield "data", html.unescape(markup[pos:lt]), {}
+        if lt == end:
+            return
+        tag = _TAG.match(markup, lt)
+        if tag is None:
+            if markup.startswith("<!--", lt):  # a comment; unclosed, it runs to the end
+                close = markup.find("-->", lt + 4)
+                pos = end if close == -1 else close + 3
+            elif markup.startswith(("<!", "<?"), lt):  # a declaration or processing instruction
+                close = markup.find(">", lt)
+                pos = end if close == -1 else close + 1
+            else:
+                yield "data", "<", {}
+                pos = lt + 1
+            continue
+        rest = _TAG_REST.match(markup, tag.end())
+        if rest is None:
+            return  # a tag that never ends: the rest of the file is inside it
+        name, pos = tag.group(2).lower(), rest.end()
+        if tag.group(1):
+            yield "end", name, {}
+            continue
+        yield "start", name, _attrs(markup[tag.end() : pos - 1])
+        if markup[pos - 2] == "/":
+            yield "end", name, {}
+        elif name in _RAW_TEXT:
+            raw_end = re.compile(rf"</{name}[\s/>]", re.IGNORECASE).search(markup, pos)
+            pos = end if raw_end is None else raw_end.start()
+
+
+class _Extractor:
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.out = HtmlText()
         self._skip_depth = 0
         self._in_title = False
@@ -51,13 +112,22 @@ class _Extractor(HTMLParser):
             text = "#" * int(self._heading[1]) + " " + text
         self.out.lines.append(text)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def feed(self, markup: str) -> None:
+        for kind, value, attrs in _tokens(markup):
+            if kind == "start":
+                self.handle_starttag(value, attrs)
+            elif kind == "end":
+                self.handle_endtag(value)
+            else:
+                self.handle_data(value)
+
+    def handle_starttag(self, tag: str, attrs: dict[str, str]) -> None:
         if tag in _SKIP and tag != "head":
             self._skip_depth += 1
         elif tag == "title":
             self._in_title = True
-        elif tag == "link" and dict(attrs).get("rel") == "canonical":
-            self.out.url = dict(attrs).get("href") or None
+        elif tag == "link" and attrs.get("rel") == "canonical":
+            self.out.url = attrs.get("href") or None
         elif tag in _HEADINGS:
             self._flush()
             self._heading = tag
@@ -85,7 +155,6 @@ class _Extractor(HTMLParser):
             self._line.append(data)
 
     def close(self) -> None:
-        super().close()
         self._flush()
         # The first <h1> names the article; <title> often carries the site's name as well.
         title = " ".join("".join(self._title_parts).split())

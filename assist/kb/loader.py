@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assist.kb.limits import LIMITS
 from assist.kb.parse import ParseError, iter_files, parse_file
 from assist.kb.store import EmbedFn, KnowledgeBase
 from assist.models import ArticleDoc
@@ -30,8 +33,7 @@ class LoadReport:
 
 
 def _check_duplicates(docs: list[ArticleDoc], seen: dict[str, str], path: Path) -> None:
-    ids = [d.id for d in docs]
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    repeated = sorted(i for i, n in Counter(d.id for d in docs).items() if n > 1)
     if repeated:
         raise ParseError(f"{path}: the id {repeated[0]!r} is used by more than one article")
     for doc in docs:
@@ -58,12 +60,14 @@ async def load_paths(
         try:
             if not path.exists():
                 raise ParseError(f"{path}: no such file or folder")
-            docs = parse_file(path)
+            # Parsing a large file takes a while: off the event loop, which serves the chat.
+            docs = await asyncio.to_thread(parse_file, path)
             if not docs:
                 raise ParseError(f"{path}: holds no articles")
             _check_duplicates(docs, seen, path)
             for doc in docs:
-                outcome, embedded = await kb.upsert(doc, embed, model)
+                budget = LIMITS.passages_per_load - report.embedded_passages
+                outcome, embedded = await kb.upsert(doc, embed, model, max_passages=budget)
                 getattr(report, outcome).append(doc.id)
                 report.embedded_passages += embedded
                 seen[doc.id] = str(path)

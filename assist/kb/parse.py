@@ -18,25 +18,39 @@ import yaml
 
 from assist.jsonl import json_lines
 from assist.kb.html import extract_html
+from assist.kb.limits import LIMITS, ParseError, check_article, check_depth, check_lines
+from assist.kb.split import heading_text
 from assist.models import ArticleDoc
 
+__all__ = ["PARSERS", "ParseError", "is_supported", "iter_files", "parse_file"]
+
 MAX_ID_LENGTH = 200
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+# Line by line formats: a longer line is no prose (JSON and HTML may be minified: their articles'
+# text is held to the same line limit once parsed).
+_LINE_FORMATS = {".md", ".markdown", ".txt", ".csv"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-
-
-class ParseError(ValueError):
-    """A file cannot be read as articles; the message names the file and says why."""
 
 
 def _read_text(path: Path) -> str:
     try:
+        if path.stat().st_size > LIMITS.file_bytes:
+            raise ParseError(f"{path}: larger than {LIMITS.file_bytes // 2**20} MB")
         # utf-8-sig: exports from Windows tools often start with a byte-order mark.
-        return path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise ParseError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if path.suffix.lower() in _LINE_FORMATS:
+        check_lines(text, str(path))
+    return text
+
+
+def _as_text(value: str | int | float) -> str:
+    try:
+        return str(value).strip()
+    except ValueError:  # an integer of more than 4,300 digits (Python's limit on converting one)
+        return ""
 
 
 def _tags(value: Any, where: str) -> tuple[str, ...]:
@@ -46,14 +60,14 @@ def _tags(value: Any, where: str) -> tuple[str, ...]:
         # CSV cells and hand-written front matter list tags as "a, b" or "a;b".
         return tuple(t.strip() for t in re.split(r"[,;]", value) if t.strip())
     if isinstance(value, list | tuple) and all(isinstance(t, str | int | float) for t in value):
-        return tuple(str(t).strip() for t in value if str(t).strip())
+        return tuple(tag for tag in map(_as_text, value) if tag)
     raise ParseError(f"{where}: 'tags' must be a list of strings or a comma-separated string")
 
 
 def _check_id(value: Any, where: str) -> str:
-    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+    if not isinstance(value, str | int) or isinstance(value, bool) or not _as_text(value):
         raise ParseError(f"{where}: 'id' must be a non-empty string")
-    article_id = str(value).strip()
+    article_id = _as_text(value)
     if len(article_id) > MAX_ID_LENGTH:
         raise ParseError(f"{where}: 'id' is longer than {MAX_ID_LENGTH} characters")
     return article_id
@@ -78,11 +92,28 @@ def _split_first_heading(body: str) -> tuple[str | None, str]:
     for i, line in enumerate(lines):
         if not line.strip():
             continue
-        match = _HEADING.match(line)
-        if match:
-            return match.group(1).strip(), "\n".join(lines[i + 1 :]).strip()
+        heading = heading_text(line)
+        if heading is not None:
+            return heading.strip(), "\n".join(lines[i + 1 :]).strip()
         break
     return None, body.strip()
+
+
+def _front_matter(source: str, path: Path) -> dict[str, Any]:
+    if len(source.encode()) > LIMITS.front_matter_bytes:
+        raise ParseError(f"{path}: front matter is larger than {LIMITS.front_matter_bytes // 1024} KB")
+    try:
+        loaded = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 2}" if mark is not None else ""
+        raise ParseError(f"{path}: front matter is not valid YAML{line}") from None
+    except (ValueError, TypeError, RecursionError):  # e.g. a date 2026-13-45, nesting past the stack
+        raise ParseError(f"{path}: front matter is not valid YAML") from None
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ParseError(f"{path}: front matter must be a mapping of keys to values")
+    check_depth(loaded, f"{path}: front matter")
+    return loaded or {}
 
 
 def parse_markdown(path: Path) -> list[ArticleDoc]:
@@ -91,15 +122,7 @@ def parse_markdown(path: Path) -> list[ArticleDoc]:
     meta: dict[str, Any] = {}
     match = _FRONT_MATTER.match(text)
     if match:
-        try:
-            loaded = yaml.safe_load(match.group(1))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" line {mark.line + 2}" if mark is not None else ""
-            raise ParseError(f"{path}: front matter is not valid YAML{line}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ParseError(f"{path}: front matter must be a mapping of keys to values")
-        meta = loaded or {}
+        meta = _front_matter(match.group(1), path)
         text = text[match.end() :]
     heading, rest = _split_first_heading(text)
     title = meta.get("title")
@@ -180,6 +203,10 @@ def parse_json(path: Path) -> list[ArticleDoc]:
         data = json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
         raise ParseError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # a number past 4,300 digits; nesting past the stack
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ParseError(f"{path}: not valid JSON ({reason})") from None
+    check_depth(data, str(path))
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     records = data if isinstance(data, list) else [data]
@@ -192,6 +219,7 @@ def parse_jsonl(path: Path) -> list[ArticleDoc]:
     for line in json_lines(_read_text(path).splitlines()):
         if line.error is not None:
             raise ParseError(f"{path}: line {line.number}: {line.error}")
+        check_depth(line.value, f"{path}: line {line.number}")
         docs.append(_record(line.value, f"{path}: line {line.number}", str(path)))
     return docs
 
@@ -199,10 +227,10 @@ def parse_jsonl(path: Path) -> list[ArticleDoc]:
 def parse_csv(path: Path) -> list[ArticleDoc]:
     """CSV with a header row naming at least ``id``, ``title`` and ``body``."""
     reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
-    missing = {"id", "title", "body"} - set(reader.fieldnames or ())
-    if missing:
-        raise ParseError(f"{path}: the header lacks the column(s) {', '.join(sorted(missing))}")
     try:
+        missing = {"id", "title", "body"} - set(reader.fieldnames or ())
+        if missing:
+            raise ParseError(f"{path}: the header lacks the column(s) {', '.join(sorted(missing))}")
         return [_record(row, f"{path}: line {reader.line_num}", str(path)) for row in reader]
     except csv.Error as exc:
         raise ParseError(f"{path}: line {reader.line_num}: {exc}") from None
@@ -230,7 +258,12 @@ def parse_file(path: Path) -> list[ArticleDoc]:
     parser = PARSERS.get(path.suffix.lower())
     if parser is None:
         raise ParseError(f"{path}: unsupported format (use {', '.join(sorted(PARSERS))})")
-    return parser(path)
+    docs = parser(path)
+    if len(docs) > LIMITS.articles_per_file:
+        raise ParseError(f"{path}: more than {LIMITS.articles_per_file:,} articles")
+    if len(docs) == 1:
+        return [check_article(docs[0], str(path))]
+    return [check_article(doc, f"{path}: article {doc.id!r}") for doc in docs]
 
 
 def iter_files(paths: Iterable[Path]) -> Iterable[Path]:

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 from assist.models import PassageDraft
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+# The heading's text is what follows the #s; a closing run of #s is stripped in code: the regex
+# "(.+?)\s*#*\s*$" did the same with cubic backtracking on a line of spaces (seconds at 1,000).
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+)$")
 # A line that is bold and nothing else: help centres use it as a sub-heading.
 _BOLD_HEADING = re.compile(r"^\s*(?:\*\*|__)([^*_].*?)(?:\*\*|__):?\s*$")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Neither part may hold its own opening bracket: each scan then stops at the next one, so a line of
+# "[[[[" costs linear time, not quadratic.
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 # Lines that start a block of their own rather than continue the paragraph above.
@@ -31,6 +35,15 @@ class SplitOptions:
     min_words: int = 25
 
 
+def heading_text(line: str) -> str | None:
+    """The text of a Markdown heading line (``## Fees ##`` -> ``Fees``), else None."""
+    match = _HEADING.match(line)
+    if match is None:
+        return None
+    text = match.group(1)
+    return text.rstrip().rstrip("#").rstrip() or text.strip()
+
+
 def plain_inline(line: str) -> str:
     """A Markdown line as the text a reader sees: links keep their text, emphasis marks go."""
     return _EMPHASIS.sub("", _LINK.sub(r"\1", line)).rstrip()
@@ -39,9 +52,10 @@ def plain_inline(line: str) -> str:
 def _sections(body: str, title: str) -> list[tuple[str | None, list[str]]]:
     sections: list[tuple[str | None, list[str]]] = [(None, [])]
     for raw in body.splitlines():
-        match = _HEADING.match(raw) or _BOLD_HEADING.match(raw)
-        if match:
-            heading = plain_inline(match.group(1)).strip()
+        bold = _BOLD_HEADING.match(raw)
+        marked = heading_text(raw) if bold is None else bold.group(1)
+        if marked is not None:
+            heading = plain_inline(marked).strip()
             # A heading repeating the title (an HTML page's <h1>) adds nothing.
             sections.append((None if heading == title else heading, []))
         else:
@@ -67,14 +81,18 @@ def unwrap(text: str) -> str:
     own lines."""
     paragraphs = []
     for paragraph in re.split(r"\n\s*\n", text):
-        lines: list[str] = []
+        # Each output line as a list of parts, joined once: growing one string line by line was
+        # quadratic in a paragraph's length.
+        lines: list[list[str]] = []
         for line in paragraph.split("\n"):
-            joins = lines and lines[-1].strip() and not lines[-1].lstrip().startswith("|")
+            last = lines[-1][-1] if lines else ""
+            joins = last.strip() and not lines[-1][0].lstrip().startswith("|")
             if joins and line.strip() and not _BLOCK_START.match(line):
-                lines[-1] = lines[-1].rstrip() + " " + line.strip()
+                lines[-1][-1] = last.rstrip()
+                lines[-1].append(line.strip())
             else:
-                lines.append(line)
-        paragraphs.append("\n".join(lines))
+                lines.append([line])
+        paragraphs.append("\n".join(" ".join(parts) for parts in lines))
     return "\n\n".join(paragraphs)
 
 

@@ -7,6 +7,7 @@ again and only passages whose hash is new are embedded, the others keep their st
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -18,12 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assist.embedding import Vectors, to_bytes
-from assist.kb.parse import ParseError
+from assist.kb.limits import LIMITS, ParseError
 from assist.kb.split import SplitOptions, passage_context, split_article
 from assist.models import ArticleDoc, ArticleInfo
 from assist.schema import kb_articles, kb_passages
 
 Outcome = Literal["added", "updated", "unchanged"]
+_PAGE = 2_000  # rows read (or a tenth of it written) between pauses that let the event loop run
 EmbedFn = Callable[[Sequence[str]], Awaitable[Vectors]]
 
 
@@ -77,18 +79,30 @@ class KnowledgeBase:
                 passages={p.content_hash: p.embedding for p in passages},
             )
 
-    async def upsert(self, doc: ArticleDoc, embed: EmbedFn, model: str) -> tuple[Outcome, int]:
+    async def upsert(
+        self, doc: ArticleDoc, embed: EmbedFn, model: str, max_passages: int | None = None
+    ) -> tuple[Outcome, int]:
         """Store ``doc``; returns what happened and how many passages were embedded.
 
-        Raises :class:`ParseError` when the article has no text to make a passage of.
+        Raises :class:`ParseError` when the article has no text to make a passage of, or would
+        make more passages than its limit (or than ``max_passages``, what the load has left).
         """
         content_hash = article_hash(doc)
         existing = await self._existing(doc.id)
         if existing and existing.content_hash == content_hash and existing.model == model:
             return "unchanged", 0
-        drafts = split_article(doc.title, doc.body, self._split)
+        # Splitting a long article takes a while: off the event loop, which serves the chat.
+        drafts = await asyncio.to_thread(split_article, doc.title, doc.body, self._split)
         if not drafts:
             raise ParseError(f"{doc.source or doc.id}: article {doc.id!r} has no text besides headings")
+        limit = min(
+            LIMITS.passages_per_article, LIMITS.passages_per_load if max_passages is None else max_passages
+        )
+        if len(drafts) > limit:
+            raise ParseError(
+                f"{doc.source or doc.id}: article {doc.id!r} makes {len(drafts):,} passages, "
+                f"more than the {limit:,} allowed"
+            )
         contexts = [passage_context(doc.title, d.heading, d.text) for d in drafts]
         hashes = [_sha(c) for c in contexts]
         same_model = existing is not None and existing.model == model
@@ -179,14 +193,20 @@ class KnowledgeBase:
         return ArticleDoc(row.id, row.title, row.body, row.url, tuple(row.tags), row.source)
 
     async def rename_sources(self, article_ids: list[str], old_prefix: str, new_prefix: str) -> None:
-        """Rewrite where articles came from (an upload's scratch folder → what the admin uploaded)."""
+        """Rewrite where articles came from (an upload's scratch folder → what the admin uploaded);
+        in pages, pausing between them, for the event loop's sake as in :meth:`corpus_rows`."""
         source = kb_articles.c.source
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                kb_articles.update()
-                .where(kb_articles.c.id.in_(article_ids), source.startswith(old_prefix, autoescape=True))
-                .values(source=sa.func.replace(source, old_prefix, new_prefix))
-            )
+        for start in range(0, len(article_ids), _PAGE // 10):
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    kb_articles.update()
+                    .where(
+                        kb_articles.c.id.in_(article_ids[start : start + _PAGE // 10]),
+                        source.startswith(old_prefix, autoescape=True),
+                    )
+                    .values(source=sa.func.replace(source, old_prefix, new_prefix))
+                )
+            await asyncio.sleep(0)
 
     async def remove(self, article_id: str) -> bool:
         """Delete an article and its passages; False when there was none with that id."""
@@ -209,20 +229,25 @@ class KnowledgeBase:
         return int(count), float(latest or 0.0)
 
     async def corpus_rows(self, model: str) -> tuple[list[Any], list[Any]]:
-        """Articles and passages embedded with ``model``, as the search index is built from them."""
+        """Articles and passages embedded with ``model``, as the search index is built from them.
+
+        Passages come in pages with a pause between them: on SQLite each fetch runs on the event
+        loop's thread, and tens of thousands of rows with their vectors at once blocked the chat."""
         articles = sa.select(
             kb_articles.c.id, kb_articles.c.title, kb_articles.c.url, kb_articles.c.title_embedding
         ).where(kb_articles.c.embedding_model == model)
-        passages = (
-            sa.select(
-                kb_passages.c.id,
-                kb_passages.c.article_id,
-                kb_passages.c.heading,
-                kb_passages.c.text,
-                kb_passages.c.embedding,
-            )
-            .where(kb_passages.c.embedding_model == model)
-            .order_by(kb_passages.c.article_id, kb_passages.c.position)
-        )
+        columns = (kb_passages.c.id, kb_passages.c.article_id, kb_passages.c.heading, kb_passages.c.text)
+        passages = sa.select(*columns, kb_passages.c.embedding, kb_passages.c.position)
+        rows: list[Any] = []
         async with self._engine.connect() as conn:
-            return list((await conn.execute(articles)).all()), list((await conn.execute(passages)).all())
+            found = list((await conn.execute(articles)).all())
+            while True:
+                after = rows[-1].id if rows else -1
+                page = passages.where(kb_passages.c.embedding_model == model, kb_passages.c.id > after)
+                batch = (await conn.execute(page.order_by(kb_passages.c.id).limit(_PAGE))).all()
+                rows.extend(batch)
+                if len(batch) < _PAGE:
+                    break
+                await asyncio.sleep(0)
+        rows.sort(key=lambda r: (r.article_id, r.position))
+        return found, rows

@@ -16,6 +16,8 @@ class VisitorTokens:
 
     def visitor_id(self, token: str) -> int | None:
         """The visitor id in a token this server signed, else None."""
+        if not token.isascii():  # ours are ASCII; other text would not even encode
+            return None
         try:
             data = self._serializer.loads(token)
         except BadSignature:

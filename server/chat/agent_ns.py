@@ -10,8 +10,10 @@ from typing import Any
 import socketio
 
 from server.auth.cookie import COOKIE_NAME
+from server.chat.access import Action, may, require
 from server.chat.broadcast import AGENTS_ROOM, agent_room
 from server.chat.checks import (
+    check_assist_use,
     check_client_id,
     check_id,
     check_int,
@@ -24,7 +26,7 @@ from server.chat.errors import ChatError, bad_request, not_found
 from server.chat.namespace import ChatNamespace
 from server.chat.views import agent_view, cid, message_view, visitor_details_view
 from server.store.agents import STATUSES
-from server.store.models import ASSIGNED, QUEUED, Agent, Author, Conversation
+from server.store.models import ASSIGNED, Agent, Author, Conversation
 
 log = logging.getLogger("tandem.agent")
 
@@ -115,16 +117,10 @@ class AgentNamespace(ChatNamespace):
             raise not_found()
         return conv
 
-    async def _mine(self, agent: Agent, data: dict[str, Any], *, admin_ok: bool = False) -> Conversation:
+    async def _allowed(self, agent: Agent, action: Action, data: dict[str, Any]) -> Conversation:
+        """The conversation ``data`` names, once the access rule lets ``agent`` do ``action``."""
         conv = await self._conversation(data)
-        if conv.agent_id != agent.id and not (admin_ok and agent.is_admin):
-            raise ChatError("forbidden", "The conversation is not yours")
-        return conv
-
-    async def _readable(self, agent: Agent, data: dict[str, Any]) -> Conversation:
-        conv = await self._conversation(data)
-        if conv.agent_id != agent.id and conv.status != QUEUED and not agent.is_admin:
-            raise ChatError("forbidden", "The conversation is not yours")
+        require(agent, action, conv)
         return conv
 
     async def _handle_status(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -144,12 +140,13 @@ class AgentNamespace(ChatNamespace):
 
     async def _handle_take(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
+        require(agent, "conversation.take")
         conv = await self.chat.router.take(agent, check_id(data.get("conversation_id"), "c"))
         return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(conv)}
 
     async def _handle_transfer(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
-        conv = await self._mine(agent, data)
+        conv = await self._allowed(agent, "conversation.act", data)
         target = await self.chat.stores.agents.get(check_id(data.get("agent_id"), "a"))
         if target is None:
             raise not_found("agent")
@@ -161,7 +158,7 @@ class AgentNamespace(ChatNamespace):
 
     async def _handle_close(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
-        conv = await self._mine(agent, data, admin_ok=True)
+        conv = await self._allowed(agent, "conversation.close", data)
         closed = await self.chat.router.close(conv, Author("agent", agent.id, agent.name))
         return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(closed)}
 
@@ -173,15 +170,13 @@ class AgentNamespace(ChatNamespace):
         if not isinstance(private, bool):
             raise bad_request("'private' must be true or false")
         conv = await self._conversation(data)
-        if conv.agent_id != agent.id:
+        if not may(agent, "conversation.act", conv):
             # A retry after a transfer still gets the ack of what it stored.
             stored = await self.chat.stores.messages.by_client_id(conv.id, client_id)
             if stored is not None and stored.author_id == agent.id:
                 return {"ok": True, "message": message_view(stored)}
             raise ChatError("forbidden", "The conversation is not yours")
-        used = data.get("assist")
-        if used is not None and not (isinstance(used, dict) and isinstance(used.get("article_id"), str)):
-            raise bad_request("'assist' must be an object with an 'article_id'")
+        used = check_assist_use(data, self.chat.settings.max_message_length)
         author = Author("agent", agent.id, agent.name)
         sent = await self.chat.delivery.do_send(conv, author, text, client_id, private=private, skip_sid=sid)
         if sent.created and not private:
@@ -193,7 +188,7 @@ class AgentNamespace(ChatNamespace):
 
     async def _handle_sync(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
-        conv = await self._readable(agent, data)
+        conv = await self._allowed(agent, "conversation.read", data)
         replay = await self.chat.delivery.replay(conv, check_int(data, "last_seq"), include_private=True)
         return {
             "ok": True,
@@ -204,7 +199,7 @@ class AgentNamespace(ChatNamespace):
 
     async def _handle_typing(self, sid: str, data: dict[str, Any]) -> None:
         agent = await self._agent(sid)
-        conv = await self._mine(agent, data)
+        conv = await self._allowed(agent, "conversation.act", data)
         if conv.status == ASSIGNED:
             payload = {
                 "conversation_id": cid(conv.id),
@@ -216,7 +211,7 @@ class AgentNamespace(ChatNamespace):
 
     async def _handle_visitor(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
-        conv = await self._readable(agent, data)
+        conv = await self._allowed(agent, "conversation.read", data)
         visitor = await self.chat.stores.visitors.get(conv.visitor_id)
         if visitor is None:
             raise not_found("visitor")
@@ -224,7 +219,7 @@ class AgentNamespace(ChatNamespace):
         return {"ok": True, "visitor": visitor_details_view(visitor, history)}
 
     async def _handle_assist_search(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
-        await self._agent(sid)
+        require(await self._agent(sid), "kb.search")
         query = check_str(data, "query", max_len=1000)
         if not self.chat.suggestions.ready:
             raise ChatError("assist_unavailable", "The assist is starting or turned off")
@@ -232,7 +227,7 @@ class AgentNamespace(ChatNamespace):
 
     async def _handle_assist_feedback(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
-        conv = await self._mine(agent, data)
+        conv = await self._allowed(agent, "conversation.act", data)
         article_id = check_str(data, "article_id", max_len=200)
         action = data.get("action")
         if action not in ("inserted", "dismissed") or article_id is None:

@@ -12,7 +12,8 @@ import socketio
 
 from server.chat.checks import check_id, check_payload
 from server.chat.context import ChatContext
-from server.chat.errors import ChatError
+from server.chat.errors import ChatError, bad_request
+from server.chat.packets import UNDECODABLE
 
 log = logging.getLogger("tandem.chat")
 
@@ -33,6 +34,12 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._send_order: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in ("connect", "disconnect") and self.server.manager.is_connected(args[0], self.namespace):
+            # A client's own event by a reserved name: python-socketio hands it on like any other,
+            # but the real handshake runs while the socket is still pending (not yet, or no longer,
+            # connected). Taken for the handshake it would let a client re-run connect with an
+            # "environ" of its making, or be marked gone (grace, requeue) while connected.
+            return await self._dispatch(event, args[0], args[1] if len(args) > 1 else None)
         if event == "connect":
             sid, environ, auth = args[0], args[1], args[2] if len(args) > 2 else None
             self.check_origin(environ)
@@ -49,6 +56,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             if not self._limits.allow(sid):
                 raise ChatError("rate_limited", "Too many events; slow down and retry")
+            if event == UNDECODABLE:
+                raise bad_request("The payload is no JSON we read (an integer of over 100 digits, too deep)")
             handler = self.handlers.get(event)
             if handler is None:
                 raise ChatError("bad_request", f"Unknown event {event!r}")
@@ -69,9 +78,15 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return ChatError("internal", "Something went wrong on the server").ack()
 
     def check_origin(self, environ: dict[str, Any]) -> None:
-        if not self.chat.origins.allows(environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")):
+        origins = self.chat.origins
+        scheme = origins.proxies.scheme(environ.get("aiohttp.request"))
+        if not origins.allows(environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST"), scheme):
             log.info("refused a %s connection from origin %s", self.role, environ.get("HTTP_ORIGIN"))
             raise socketio.exceptions.ConnectionRefusedError("origin_not_allowed")
+
+    def client_ip(self, environ: dict[str, Any]) -> str | None:
+        """The visitor's address, through the proxies the operator trusts (server/forwarded.py)."""
+        return self.chat.origins.proxies.client_ip(environ.get("aiohttp.request"))
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -90,8 +105,3 @@ def _send_key(sid: str, data: Any) -> str:
         return f"{sid}/{check_id(conversation_id, 'c')}"
     except ChatError:
         return sid
-
-
-def remote_ip(environ: dict[str, Any]) -> str | None:
-    request = environ.get("aiohttp.request")
-    return request.remote if request is not None else None

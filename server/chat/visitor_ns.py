@@ -20,7 +20,7 @@ from server.chat.checks import (
 )
 from server.chat.context import ChatContext
 from server.chat.errors import ChatError, bad_request
-from server.chat.namespace import ChatNamespace, remote_ip
+from server.chat.namespace import ChatNamespace
 from server.chat.views import cid, message_view, visitor_details_view
 from server.store.models import Author, Conversation, Visitor
 
@@ -51,8 +51,8 @@ class VisitorNamespace(ChatNamespace):
             if visitor is None:
                 raise socketio.exceptions.ConnectionRefusedError("invalid_token")
         else:
-            visitor = await stores.visitors.create(remote_ip(environ), environ.get("HTTP_USER_AGENT"))
-        await self.save_session(sid, {"visitor_id": visitor.id, "ip": remote_ip(environ)})
+            visitor = await stores.visitors.create(self.client_ip(environ), environ.get("HTTP_USER_AGENT"))
+        await self.save_session(sid, {"visitor_id": visitor.id, "ip": self.client_ip(environ)})
         await self.enter_room(sid, visitor_room(visitor.id))
         self.chat.background.spawn(self._send_session(sid, visitor), f"session-{sid}")
 

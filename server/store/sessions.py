@@ -50,7 +50,9 @@ class SessionStore:
 
     async def agent_for(self, token: str | None) -> Agent | None:
         """The enabled agent behind a live session token, or None."""
-        if not token:
+        # Our tokens are URL-safe ASCII; anything else (a lone surrogate from a header's bad bytes
+        # would not even hash) names no session.
+        if not token or not token.isascii():
             return None
         async with self._engine.connect() as conn:
             row = (await conn.execute(_AGENT_FOR, {"token_hash": _digest(token), "now": time.time()})).first()

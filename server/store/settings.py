@@ -85,6 +85,11 @@ class SettingsStore:
         return Canned(row.id, row.shortcut, row.text)
 
     async def update_canned(self, canned_id: int, **values: str) -> Canned | None:
+        if not values:  # nothing to change ("UPDATE ... SET" with no column is no SQL)
+            async with self._engine.connect() as conn:
+                query = sa.select(canned_responses).where(canned_responses.c.id == canned_id)
+                found = (await conn.execute(query)).first()
+            return Canned(found.id, found.shortcut, found.text) if found else None
         try:
             async with self._engine.begin() as conn:
                 row = (

@@ -8,13 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from server.chat.checks import EMAIL_RE, check_id
+from server.chat.checks import EMAIL_RE, check_id, id_number
 from server.chat.errors import ChatError
 from server.chat.signals import SETTINGS_CHANGED
+from server.origins import parse_origin
 from server.store.agents import ROLES, DuplicateEmail
 from server.store.models import Agent
 from server.store.settings import PRECHAT_MODES, DuplicateShortcut
-from server.web.http import current_admin, fail, json_body
+from server.web.http import authorised, fail, json_body
 from server.web.keys import CHAT, STORES
 
 routes = web.RouteTableDef()
@@ -50,14 +51,14 @@ def check_name(value: Any) -> str:
 
 @routes.get("/api/admin/agents")
 async def list_agents(request: web.Request) -> web.Response:
-    await current_admin(request)
+    await authorised(request, "team.manage")
     agents = await request.app[STORES].agents.all()
     return web.json_response({"agents": [await _admin_view(request, a) for a in agents]})
 
 
 @routes.post("/api/admin/agents")
 async def add_agent(request: web.Request) -> web.Response:
-    await current_admin(request)
+    await authorised(request, "team.manage")
     data = await json_body(request)
     email = data.get("email")
     if not isinstance(email, str) or not EMAIL_RE.match(email):
@@ -81,7 +82,7 @@ async def add_agent(request: web.Request) -> web.Response:
 
 @routes.patch("/api/admin/agents/{id}")
 async def update_agent(request: web.Request) -> web.Response:
-    admin = await current_admin(request)
+    admin = await authorised(request, "team.manage")
     data = await json_body(request)
     changes: dict[str, Any] = {}
     if "name" in data:
@@ -108,13 +109,13 @@ async def update_agent(request: web.Request) -> web.Response:
 
 @routes.get("/api/admin/settings")
 async def get_settings(request: web.Request) -> web.Response:
-    await current_admin(request)
+    await authorised(request, "settings.manage")
     return web.json_response(asdict(await request.app[STORES].settings.widget()))
 
 
 @routes.put("/api/admin/settings")
 async def put_settings(request: web.Request) -> web.Response:
-    await current_admin(request)
+    await authorised(request, "settings.manage")
     data = await json_body(request)
     stores = request.app[STORES]
     current = await stores.settings.widget()
@@ -154,14 +155,14 @@ def _check_origins(value: Any) -> list[str]:
         fail(400, "bad_request", "'allowed_origins' must be a list of origins")
     origins = [o.strip().rstrip("/") for o in value if o.strip()]
     for origin in origins:
-        if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
+        if origin != "*" and parse_origin(origin) is None:
             fail(400, "bad_request", f"{origin!r} is not an origin like https://shop.example")
     return origins
 
 
 @routes.get("/api/admin/canned")
 async def list_canned(request: web.Request) -> web.Response:
-    await current_admin(request)
+    await authorised(request, "canned.manage")
     items = await request.app[STORES].settings.canned()
     return web.json_response({"canned": [_canned(c) for c in items]})
 
@@ -187,7 +188,7 @@ def _check_canned(data: dict[str, Any], partial: bool) -> dict[str, str]:
 
 @routes.post("/api/admin/canned")
 async def add_canned(request: web.Request) -> web.Response:
-    await current_admin(request)
+    await authorised(request, "canned.manage")
     values = _check_canned(await json_body(request), partial=False)
     try:
         item = await request.app[STORES].settings.add_canned(values["shortcut"], values["text"])
@@ -197,15 +198,15 @@ async def add_canned(request: web.Request) -> web.Response:
 
 
 def _canned_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
+    number = id_number(request.match_info["id"])
+    if number is None:
         fail(404, "not_found", "No such canned response")
-    return int(raw)
+    return number
 
 
 @routes.patch("/api/admin/canned/{id}")
 async def update_canned(request: web.Request) -> web.Response:
-    await current_admin(request)
+    await authorised(request, "canned.manage")
     values = _check_canned(await json_body(request), partial=True)
     try:
         item = await request.app[STORES].settings.update_canned(_canned_id(request), **values)
@@ -218,7 +219,7 @@ async def update_canned(request: web.Request) -> web.Response:
 
 @routes.delete("/api/admin/canned/{id}")
 async def delete_canned(request: web.Request) -> web.Response:
-    await current_admin(request)
+    await authorised(request, "canned.manage")
     if not await request.app[STORES].settings.delete_canned(_canned_id(request)):
         fail(404, "not_found", "No such canned response")
     return web.json_response({"ok": True})

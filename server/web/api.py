@@ -5,10 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.auth.cookie import COOKIE_NAME
+from server.chat.access import require
 from server.chat.checks import check_id
-from server.chat.errors import ChatError
 from server.chat.views import agent_conversation_view, message_view, visitor_details_view
-from server.web.http import current_agent, fail, json_body, session_token
+from server.web.headers import is_https
+from server.web.http import authorised, current_agent, fail, json_body, session_token
 from server.web.keys import CHAT, SETTINGS, STORES
 
 routes = web.RouteTableDef()
@@ -35,6 +36,7 @@ async def login(request: web.Request) -> web.Response:
         samesite="Lax",
         max_age=request.app[SETTINGS].session_days * 86400,
         path="/",
+        secure=is_https(request),  # never sent over plain HTTP once the site is served over HTTPS
     )
     return response
 
@@ -57,14 +59,12 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.get("/api/conversations/{id}/transcript")
 async def transcript(request: web.Request) -> web.Response:
-    await current_agent(request)
+    reader = await current_agent(request)  # 401 before anything is said about the conversation
     stores = request.app[STORES]
-    try:
-        conv = await stores.conversations.get(check_id(request.match_info["id"], "c"))
-    except ChatError:
-        conv = None
+    conv = await stores.conversations.get(check_id(request.match_info["id"], "c"))
     if conv is None:
         fail(404, "not_found", "No such conversation")
+    require(reader, "conversation.read", conv)
     visitor = await stores.visitors.get(conv.visitor_id)
     agent = await stores.agents.get(conv.agent_id) if conv.agent_id else None
     messages = await stores.messages.since(conv.id, 0, include_private=True, limit=100_000)
@@ -82,7 +82,7 @@ async def transcript(request: web.Request) -> web.Response:
 
 @routes.get("/api/canned")
 async def canned(request: web.Request) -> web.Response:
-    await current_agent(request)
+    await authorised(request, "canned.read")
     items = await request.app[STORES].settings.canned()
     return web.json_response(
         {"canned": [{"id": str(c.id), "shortcut": c.shortcut, "text": c.text} for c in items]}

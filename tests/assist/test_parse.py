@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
+from assist.kb.html import extract_html
 from assist.kb.parse import ParseError, iter_files, parse_file
 from assist.kb.split import SplitOptions, passage_context, split_article
 from tests.assist.conftest import write_kb
@@ -94,3 +96,63 @@ def test_long_sections_split_and_keep_their_heading() -> None:
     assert all(p.heading == "Details" for p in passages[1:])
     assert all(len(p.text.split()) <= 60 for p in passages)
     assert passage_context("Title", "Details", "x").startswith("Title. Details.")
+
+
+# --- hostile files: each is that file's ParseError, in linear time ----------------------------------
+
+HOSTILE = [
+    ("deep.json", "[" * 200_000 + "]" * 200_000, "nested too deeply"),
+    ("deep2.json", '{"articles": ' + "[" * 40 + "]" * 40 + "}", "nested more than 32 levels"),
+    ("deep.jsonl", "[" * 200_000 + "]" * 200_000 + "\n", "nested too deeply"),
+    ("deep.md", "---\nid: " + "[" * 5_000 + "]" * 5_000 + "\n---\nBody\n", "front matter"),
+    ("big.json", '{"id": ' + "9" * 5_000 + ', "title": "T", "body": "B"}', "not valid JSON"),
+    ("date.md", "---\ndate: 2026-13-45\n---\nBody\n", "front matter is not valid YAML"),
+    ("wide.csv", "id,title,body\nx,T," + "y" * 200_000 + "\n", "longer than 50,000"),
+    ("widehead.csv", "id,title,body," + "h" * 200_000 + "\nx,T,B,c\n", "longer than 50,000"),
+    ("nul.json", '{"id": "x", "title": "T", "body": "a\\u0000b"}', r"U\+0000"),
+    ("lone.jsonl", '{"id": "x", "title": "\\ud800", "body": "b"}\n', r"U\+D800"),
+    ("line.txt", "T\n\n" + "w " * 40_000, "line 3 is longer than 50,000 characters"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "reason"), HOSTILE)
+def test_hostile_files_fail_alone(tmp_path: Path, name: str, text: str, reason: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    started = time.perf_counter()
+    with pytest.raises(ParseError, match=reason):
+        parse_file(path)
+    assert time.perf_counter() - started < 2.0, name
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("spaces.md", "# T\n\n## a" + " " * 40_000 + "x\n\nbody"),  # cubic in the old heading regex
+        ("brackets.md", "# T\n\n" + "[" * 45_000),  # quadratic in the old link regex
+        ("links.md", "# T\n\n" + "[a](b" * 9_000),
+        ("lines.md", "# T\n\n" + "word\n" * 150_000),  # one paragraph: quadratic joining
+        ("comments.html", "<p>x</p>" + "<!--" * 100_000),  # quadratic in HTMLParser before 3.13.4
+        ("tags.html", "<p>x</p>" + "<a '" * 100_000),
+        ("attrs.html", "<p>x</p>" + "<a b='" * 100_000 + ">"),
+    ],
+)
+def test_pathological_text_parses_in_linear_time(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    started = time.perf_counter()
+    for doc in parse_file(path):
+        split_article(doc.title, doc.body)
+    assert time.perf_counter() - started < 2.0, name
+
+
+def test_html_reader_keeps_what_the_old_one_kept() -> None:
+    page = extract_html(
+        '<html><head><title>Site &amp; more</title><link rel="canonical" href="/a?b=1&amp;c=2">'
+        "<script>if (a < b) { x('</p>') }</script><style>p{}</style></head><body><nav>Home</nav>"
+        "<h1>Refunds</h1><p>Refunds take <b>5</b> days.<br/>Ask us.</p><ul><li>One</li><li>Two</li></ul>"
+        "<!-- hidden --><svg><text>no</text></svg><p>End &lt;3</p></body></html>"
+    )
+    assert page.title == "Refunds"
+    assert page.url == "/a?b=1&c=2"
+    assert page.lines == ["# Refunds", "Refunds take 5 days.", "Ask us.", "- One", "- Two", "End <3"]

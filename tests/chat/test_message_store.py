@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 
@@ -84,7 +85,8 @@ async def test_one_agent_socket_keeps_each_conversations_order(any_server: Runni
         conversation_ids.append(ack["conversation"]["id"])
         await agent.recv("conversation.assigned")
     payloads = [
-        {"conversation_id": conversation_ids[n % 2], "client_id": f"m{n}", "text": f"{n}"} for n in range(40)
+        {"conversation_id": conversation_ids[n % 2], "client_id": str(uuid.uuid4()), "text": f"{n}"}
+        for n in range(40)
     ]
     acks = await asyncio.gather(*(agent.emit("message.send", p) for p in payloads))
     assert all(a["ok"] for a in acks), acks

@@ -3,6 +3,8 @@ widget settings; the server's own origin, configured ones and those an admin add
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.chat.test_access import http, refused
 from tests.conftest import Running, StartServer
 from tests.peers import session_of
@@ -85,3 +87,47 @@ async def test_widget_settings_http_is_origin_checked(start_server: StartServer)
     status, _, headers = await http(server, "GET", "/api/widget/settings", headers={"Origin": server.url})
     assert status == 200
     assert headers["Access-Control-Allow-Origin"] == server.url
+
+
+async def test_origins_compare_scheme_host_and_port(start_server: StartServer) -> None:
+    """The server's own origin is its scheme too (http here, so https://<its host> is another site);
+    an Origin header with a path, even a trailing slash, is no origin; default ports are implied."""
+    server = await start_server(TANDEM_ALLOWED_ORIGINS="https://shop.example,http://dev.example:8000")
+    host = server.url.removeprefix("http://")
+    refused_origins = (
+        f"https://{host}",  # our host, another scheme
+        f"{server.url}/",
+        "https://shop.example/",
+        "https://shop.example/path",
+        "http://shop.example",
+        "https://shop.example:8443",
+        "http://dev.example",
+        "null",
+        "https://user@shop.example",
+    )
+    for origin in refused_origins:
+        assert await refused(server.peer("/visitor", headers={"Origin": origin})) == "origin_not_allowed", (
+            origin
+        )
+        status, body, _ = await http(server, "GET", "/api/widget/settings", headers={"Origin": origin})
+        assert (status, body["error"]["code"]) == (403, "origin_not_allowed"), origin
+    for origin in (server.url, "https://shop.example", "https://SHOP.example:443", "http://dev.example:8000"):
+        assert (await server.visitor(headers={"Origin": origin})).token, origin
+        status, _, _ = await http(server, "GET", "/api/widget/settings", headers={"Origin": origin})
+        assert status == 200, origin
+
+
+async def test_own_origin_is_https_behind_a_trusted_proxy(start_server: StartServer, tmp_path: Path) -> None:
+    """Behind a proxy the operator trusts, X-Forwarded-Proto says the page is https://<host>; from
+    anyone else the header is ignored."""
+    server = await start_server(TANDEM_TRUSTED_PROXIES="127.0.0.0/8")
+    host = server.url.removeprefix("http://")
+    behind = {"Origin": f"https://{host}", "X-Forwarded-Proto": "https"}
+    assert (await server.visitor(headers=behind)).token
+
+    untrusted = await start_server(
+        TANDEM_DATA_DIR=str(tmp_path / "second"), TANDEM_TRUSTED_PROXIES="10.9.9.9"
+    )
+    host = untrusted.url.removeprefix("http://")
+    spoofed = {"Origin": f"https://{host}", "X-Forwarded-Proto": "https"}
+    assert await refused(untrusted.peer("/visitor", headers=spoofed)) == "origin_not_allowed"

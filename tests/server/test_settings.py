@@ -114,6 +114,9 @@ def test_every_value_is_read(tmp_path: Path) -> None:
         ("TANDEM_SECRET_KEY", "too-short"),
         ("TANDEM_ALLOWED_ORIGINS", "shop.example"),
         ("TANDEM_ALLOWED_ORIGINS", "https://ok.example,ftp://files.example"),
+        ("TANDEM_ALLOWED_ORIGINS", "https://shop.example/path"),
+        ("TANDEM_TRUSTED_PROXIES", "proxy.internal"),
+        ("TANDEM_TRUSTED_PROXIES", "10.0.0.1,10.0.0.0/33"),
     ],
 )
 def test_every_bad_value_is_refused_naming_its_variable(tmp_path: Path, variable: str, value: str) -> None:
@@ -187,3 +190,9 @@ def test_process_environment_is_the_default_source(tmp_path: Path, monkeypatch: 
     settings = load_settings()
     assert settings.port == 9123
     assert settings.data_dir == (tmp_path / "env").resolve()
+
+
+def test_trusted_proxies_are_addresses_and_ranges(tmp_path: Path) -> None:
+    settings = load(tmp_path, TANDEM_TRUSTED_PROXIES=" 10.0.0.5 , 192.168.0.0/16,::1")
+    assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.5/32", "192.168.0.0/16", "::1/128"]
+    assert load(tmp_path).trusted_proxies == ()

@@ -376,6 +376,14 @@ async def test_canned_responses_crud(any_server: Running) -> None:
     status, agent_view = await call(server, "GET", "/api/canned", admin)
     assert agent_view == body
 
+    # An edit that changes nothing (found by tests/server/test_fuzz.py: it was an SQL error, 500).
+    status, body = await call(server, "PATCH", f"/api/admin/canned/{hello['id']}", admin, {})
+    assert status == 200, body
+    assert body["canned"]["id"] == hello["id"]
+    for unknown in ("0", "²", "999"):
+        status, body = await call(server, "PATCH", f"/api/admin/canned/{unknown}", admin, {})
+        assert status == 404, (unknown, body)
+
     status, body = await call(server, "DELETE", f"/api/admin/canned/{hello['id']}", admin)
     assert status == 200
     assert body == {"ok": True}

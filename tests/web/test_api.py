@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -231,10 +232,17 @@ async def test_transcript_has_every_message_including_notes(server: Running) -> 
     assert messages[1]["author"]["type"] == "visitor"
     assert messages[2]["author"] == {"type": "agent", "id": agent_of(grace)["id"], "name": "Grace"}
 
-    # Any signed-in agent may read it; the visitor's token is no sign-in.
+    # Another agent may not read it (as over the socket: tests/chat/test_access_rules.py), an
+    # admin may; the visitor's token is no sign-in.
     other = await server.add_agent("Alan")
     _, other_token = await login(server.url, other["email"], PASSWORD)
     status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=other_token)
+    assert (status, body["error"]["code"]) == (403, "forbidden"), body
+    assert "Ada" not in json.dumps(body)
+    assert "Checking" not in json.dumps(body)
+    boss = await server.add_agent("Boss", role="admin")
+    _, boss_token = await login(server.url, boss["email"], PASSWORD)
+    status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=boss_token)
     assert status == 200
     assert len(body["messages"]) == 5
     for token in (None, visitor.token):

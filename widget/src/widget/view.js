@@ -78,9 +78,26 @@ export function buildView(shadow) {
     h("header", {}, h("div", { class: "title" }, "Chat with us"), status, close),
     conn, scroll, prechat, ended, footer);
   const root = h("div", { class: "root" }, panel, launcher);
-  shadow.append(h("style", {}, CSS), root);
+  adoptStyles(shadow);
+  shadow.append(root);
   return { unread, launcher, status, close, conn, greeting, greetingRow, messages, notice, typing,
     offlineText, offline, scroll, prechat, restart, ended, composer, send, footer, panel, root };
+}
+
+/**
+ * The widget's styles as a constructed stylesheet: a page's Content-Security-Policy governs
+ * <style> elements (a strict style-src would block ours on the host site) but not these. Browsers
+ * without constructable stylesheets (before Safari 16.4) get the <style> element as before.
+ * @param {ShadowRoot} shadow
+ */
+function adoptStyles(shadow) {
+  if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    shadow.append(h("style", {}, CSS));
+  }
 }
 
 /** @typedef {ReturnType<typeof buildView>} View the elements the widget drives */

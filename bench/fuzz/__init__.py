@@ -1,0 +1,1 @@
+"""Coverage-guided fuzzing (atheris) of what reads untrusted input: docs/security.md."""
