@@ -30,7 +30,8 @@ class ClusterLive:
 
     def __init__(self, manager: ClusterManager, engine: AsyncEngine, metrics: Metrics) -> None:
         self.manager = manager
-        self._redis = Redis.from_url(manager.redis_url)
+        # Timeouts: a call to a Redis that vanished must fail (and be retried), never hang a sweep.
+        self._redis = Redis.from_url(manager.redis_url, socket_timeout=5, socket_connect_timeout=5)
         self.presence = RedisPresence(self._redis, manager.host_id, manager.prefix, ttl=PRESENCE_TTL)
         self.routing_lock = AdvisoryRoutingLock(engine)
         self.places = RedisQueuePlaces(self._redis, manager.prefix)
