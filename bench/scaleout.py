@@ -87,6 +87,7 @@ async def layout_run(
             agents = PeerFactory(plan.client, layout.servers[0].url)
             visitors = PeerFactory(plan.client, layout.servers[-1].url) if processes > 1 else None
             fleet = await tandem_fleet(layout.servers[0], agents, count, visitor_factory=visitors)
+            run["idle"] = await _idle(monitor, plan.warmup)
             for n, rate, seconds in _schedule(plan):
                 window = await run_window(
                     fleet, fleet.chats[:n], rate=rate, seconds=seconds, warmup=plan.warmup, monitor=monitor
@@ -103,6 +104,14 @@ async def layout_run(
         run["persisted"] = await persisted_messages(url)
     run["load_average_end"] = os.getloadavg()
     return run
+
+
+async def _idle(monitor: Monitor, seconds: float) -> dict[str, Any]:
+    """The servers' CPU with every conversation connected and nobody sending: what each process
+    spends on its own timers (probes, presence, grace sweeps), whatever the message rate."""
+    monitor.mark()
+    await asyncio.sleep(seconds)
+    return monitor.usage()
 
 
 def _schedule(plan: Plan) -> list[tuple[int, float | None, float]]:

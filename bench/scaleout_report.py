@@ -64,8 +64,22 @@ def markdown(scale: dict[str, Any]) -> list[str]:
     lines = ["", "## (f) One process versus two over Redis (PostgreSQL)", ""]
     if "skipped" in scale:
         return [*lines, f"Skipped: {scale['skipped']}."]
-    lines += [CAVEAT, "", *_summary_table(scale), "", *_runs_table(scale)]
+    lines += [CAVEAT, "", *_summary_table(scale), "", *_runs_table(scale), "", *_idle_line(scale)]
     return lines + _profile_table(scale)
+
+
+def _idle_line(scale: dict[str, Any]) -> list[str]:
+    """The servers' CPU with everyone connected and nobody sending, per run."""
+    idle = [
+        f"{r['layout']} (round {r['round']}) {r['idle']['cpu_cores']:.3f}"
+        for r in scale["runs"]
+        if "idle" in r
+    ]
+    return (
+        [f"Server CPU cores with every conversation connected and no messages: {'; '.join(idle)}."]
+        if idle
+        else []
+    )
 
 
 def _summary_table(scale: dict[str, Any]) -> list[str]:
@@ -97,8 +111,9 @@ def _runs_table(scale: dict[str, Any]) -> list[str]:
         "Every run, in the order run (each layout on a fresh database):",
         "",
         "| round | layout | window | delivered msgs/s (offered) | server CPU cores (each) | CPU µs/msg "
-        "| p50 / p95 / p99 ms | errors | unanswered | stored ≥ acked | load at start |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| p50 / p95 / p99 ms | ack p50 ms | errors | unanswered | stored ≥ acked | load at start "
+        "| CPUs busy (anyone) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for run in scale.get("runs") or []:
         stored = f"{run['persisted']} ≥ {run['acked_total']}" if "persisted" in run else "—"
@@ -115,10 +130,12 @@ def _runs_table(scale: dict[str, Any]) -> list[str]:
                 + (f" ({' + '.join(f'{c:.2f}' for c in each)})" if each else ""),
                 _num(w.get("cpu_us_per_message")),
                 f"{_num(d['p50'])} / {_num(d['p95'])} / {_num(d['p99'])}",
+                _num(w["ack_ms"]["p50"]),
                 str(sum(w["errors"].values())),
                 str(w["unanswered"]),
                 stored + ok,
                 _num(run.get("load_average_start", [None])[0]),
+                " / ".join(f"{b:.2f}" for b in server.get("machine_cpu_busy", [])) or "—",
             ]
             lines.append("| " + " | ".join(cells) + " |")
     return lines

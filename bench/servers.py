@@ -256,6 +256,7 @@ class Monitor:
         self._procs = [psutil.Process(p) for p in pids]
         self._others = others or {}
         self._mark = self._sample()
+        self._cpus_mark = psutil.cpu_times(percpu=True)
         self._others_mark: dict[int, float] = {}
         self._peak_rss = 0
 
@@ -269,6 +270,7 @@ class Monitor:
 
     def mark(self) -> None:
         self._mark = self._sample()
+        self._cpus_mark = psutil.cpu_times(percpu=True)
         self._others_mark = {
             pid: cpu for pids in self._others.values() for pid, cpu in _cpu_of(pids()).items()
         }
@@ -288,6 +290,11 @@ class Monitor:
         }
         if len(each) > 1:
             usage["cpu_cores_each"] = [round(c, 3) for c in each]
+        # How busy each CPU was, by anyone: whether the servers' CPU had time to spare.
+        usage["machine_cpu_busy"] = [
+            round((_busy(now) - _busy(then)) / max(sum(now) - sum(then), 1e-9), 3)
+            for now, then in zip(psutil.cpu_times(percpu=True), self._cpus_mark, strict=True)
+        ]
         if self._others:
             # A process that started after mark() counts from zero; one that ended is missed.
             usage["others_cpu_cores"] = {
@@ -297,6 +304,10 @@ class Monitor:
                 for name, pids in self._others.items()
             }
         return usage
+
+
+def _busy(times: Any) -> float:
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
 
 
 def _cpu_seconds(proc: psutil.Process) -> float:
