@@ -122,8 +122,9 @@ def _schedule(plan: Plan) -> list[tuple[int, float | None, float]]:
 
 async def _profiled(fleet: Fleet, pids: list[int], plan: Plan, prefix: Path) -> dict[str, Any]:
     """A closed-loop window at the largest saturation size with py-spy on every server process
-    (py-spy pauses a process to read its stacks, so this window's figures are not counted)."""
-    seconds = plan.window
+    (py-spy pauses a process to read its stacks, so this window's figures are not counted).
+    Three windows long: at 100 Hz a process a third busy gives only ~170 samples in five seconds."""
+    seconds = 3 * plan.window
     sampling = [
         asyncio.create_task(profile(pid, plan.warmup, seconds, prefix.with_name(f"{prefix.name}-{n}.txt")))
         for n, pid in enumerate(pids)
