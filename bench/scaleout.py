@@ -72,7 +72,7 @@ async def layout_run(
 ) -> dict[str, Any]:
     """One layout on a fresh database: its closed- and open-loop windows (and, with
     ``plan.profile`` in the first round, a profiled window that is not counted)."""
-    count = max(*plan.scale_saturation, plan.scale_open)
+    count = max(*plan.scale_saturation, *plan.scale_open)
     run: dict[str, Any] = {"layout": name, "processes": processes, "round": round_no, "windows": []}
     # Other people's work on this machine shows here first: a run to discount, or to redo.
     run["load_average_start"] = os.getloadavg()
@@ -117,7 +117,7 @@ async def _idle(monitor: Monitor, seconds: float) -> dict[str, Any]:
 def _schedule(plan: Plan) -> list[tuple[int, float | None, float]]:
     """(conversations, rate per side or None for closed loop, seconds) of each counted window."""
     closed = [(n, None, plan.window) for n in plan.scale_saturation]
-    return [*closed, (plan.scale_open, 1.0, plan.window)]
+    return [*closed, *((n, 1.0, plan.window) for n in plan.scale_open)]
 
 
 async def _profiled(fleet: Fleet, pids: list[int], plan: Plan, prefix: Path) -> dict[str, Any]:

@@ -53,9 +53,9 @@ class Plan:
     kb_articles: int | None = None  # None: the whole kb-northwind
     passages: tuple[int, ...] = (1_000, 10_000, 100_000)
     assist_messages: int = 200
-    # (f) scale-out: closed-loop sizes, the open-loop size (1 msg/s per side), rounds of both layouts
+    # (f) scale-out: closed-loop sizes, open-loop sizes (1 msg/s per side), rounds of both layouts
     scale_saturation: tuple[int, ...] = (10, 50, 200)
-    scale_open: int = 100
+    scale_open: tuple[int, ...] = (50, 100)
     scale_rounds: int = 2
     scenarios: frozenset[str] = frozenset("abcdef")
     profile: bool = False  # py-spy the server during (a)'s steady window, (b)'s largest, (d) and (f)
@@ -75,7 +75,7 @@ class Plan:
             passages=(1_000,),
             assist_messages=100,
             scale_saturation=(50,),
-            scale_open=50,
+            scale_open=(50,),
             scale_rounds=1,
         )
 

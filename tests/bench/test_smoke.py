@@ -123,7 +123,7 @@ async def test_scale_out_one_process_against_two(tmp_path: Path) -> None:
     except ServiceMissing as error:
         service_missing("PostgreSQL and Redis", error)
     plan = dataclasses.replace(
-        Plan.short(), window=1.0, warmup=0.3, scale_saturation=(2,), scale_open=2, scale_rounds=1
+        Plan.short(), window=1.0, warmup=0.3, scale_saturation=(2,), scale_open=(2,), scale_rounds=1
     )
     scale = await scale_out_suite(tmp_path, plan, lambda _line: None)
 
