@@ -1,4 +1,5 @@
-"""PNG charts of a run: delivery latency against load, saturation throughput, assist latency."""
+"""PNG charts of a run: delivery latency against load, saturation throughput, assist latency, and
+one process against two over Redis (CPU per message and throughput)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ def draw_charts(results: dict[str, Any], out_dir: Path, stamp: str) -> list[Path
     except ImportError:
         return []
     paths = []
-    for name, draw in (("latency", _latency), ("saturation", _saturation), ("assist", _assist)):
+    charts = (
+        ("latency", _latency),
+        ("saturation", _saturation),
+        ("assist", _assist),
+        ("scaleout", _scaleout),
+    )
+    for name, draw in charts:
         path = out_dir / f"{stamp}-{name}.png"
         if draw(results, path):
             paths.append(path)
@@ -118,6 +125,52 @@ def _assist(results: dict[str, Any], path: Path) -> bool:
     ax.set_ylabel("suggest() latency, ms")
     ax.set_title("Assist alone: embed and search")
     _finish(fig, ax, path, grid=dict(which="both", alpha=0.3), legend=dict(fontsize=8))
+    return True
+
+
+def _scaleout(results: dict[str, Any], path: Path) -> bool:
+    """(f): per window, each layout's CPU per delivered message and delivered msgs/s; a bar is
+    the median over rounds, a dot one run."""
+    import matplotlib.pyplot as plt
+
+    from bench.scaleout_report import window_key
+
+    runs = (results.get("scale_out") or {}).get("runs") or []
+    keys = list(dict.fromkeys(window_key(w) for run in runs for w in run["windows"]))
+    if not keys:
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, field, label in (
+        (axes[0], "cpu_us_per_message", "server CPU per delivered message, µs"),
+        (axes[1], "delivered_per_s", "delivered messages/s (both layouts on one core)"),
+    ):
+        for offset, (layout, color) in enumerate((("one", "tab:blue"), ("two", "tab:orange"))):
+            for k, key in enumerate(keys):
+                values = [
+                    w[field]
+                    for r in runs
+                    if r["layout"] == layout
+                    for w in r["windows"]
+                    if window_key(w) == key
+                ]
+                values = [v for v in values if v is not None]
+                if not values:
+                    continue
+                x = k + (offset - 0.5) * 0.38
+                ax.bar(
+                    x,
+                    sorted(values)[len(values) // 2],
+                    width=0.36,
+                    color=color,
+                    alpha=0.6,
+                    label=("one process" if layout == "one" else "two over Redis") if k == 0 else None,
+                )
+                ax.plot([x] * len(values), values, "o", color=color, markersize=4)
+        ax.set_xticks(range(len(keys)), keys)
+        ax.set_ylabel(label)
+    axes[0].set_title("(f) CPU per message: one process vs two")
+    axes[1].set_title("(f) throughput (servers pinned to one core)")
+    _finish(fig, axes[0], path, grid=dict(axis="y", alpha=0.3), legend=dict(fontsize=8))
     return True
 
 

@@ -52,6 +52,8 @@ class Fleet:
     visitor_sent: dict[tuple[str, int], int] = field(default_factory=dict)
     suggestion_ms: list[float] = field(default_factory=list)
     acked_total: int = 0  # every successful acknowledgement, in or out of a window
+    # Visitors' connections go here when they are on another server than the agents' (scale-out).
+    visitor_factory: PeerFactory | None = None
 
     def on_event(self, event: str, data: Any) -> None:
         """Every event of every peer: timed messages are recorded, the rest ignored."""
@@ -70,7 +72,8 @@ class Fleet:
             self.tally.on_received(int(sent), str(data.get("client_id")), now, side)
 
     async def open(self, namespace: str, auth: dict[str, Any], on_event: Callable[[str, Any], None]) -> Peer:
-        peer = self.factory(namespace, on_event)
+        factory = self.visitor_factory if namespace == "/visitor" and self.visitor_factory else self.factory
+        peer = factory(namespace, on_event)
         await peer.connect(auth)
         self.peers.append(peer)
         return peer
@@ -78,6 +81,8 @@ class Fleet:
     async def close(self) -> None:
         await gather_limited([p.close for p in self.peers], 200)
         await self.factory.close()
+        if self.visitor_factory is not None:
+            await self.visitor_factory.close()
 
 
 async def gather_limited(jobs: list[Callable[[], Awaitable[Any]]], limit: int) -> list[Any]:
@@ -91,10 +96,14 @@ async def gather_limited(jobs: list[Callable[[], Awaitable[Any]]], limit: int) -
     return await asyncio.gather(*(one(j) for j in jobs))
 
 
-async def tandem_fleet(server: ServerProcess, factory: PeerFactory, count: int) -> Fleet:
+async def tandem_fleet(
+    server: ServerProcess, factory: PeerFactory, count: int, visitor_factory: PeerFactory | None = None
+) -> Fleet:
     """``count`` conversations on Tandem, set up through the protocol: agents sign on and go
-    online, visitors connect and start conversations, the server routes them."""
-    fleet = Fleet("tandem", factory)
+    online, visitors connect and start conversations, the server routes them. With
+    ``visitor_factory``, visitors (and the loop-lag probe) connect through it, to another server
+    of the same cluster than the agents."""
+    fleet = Fleet("tandem", factory, visitor_factory=visitor_factory)
     owner: dict[str, Peer] = {}
     assigned = asyncio.Event()
 

@@ -107,6 +107,94 @@ def _thread_name(frame: str) -> str:
     return re.sub(r"^Thread-\d+ \((.*)\)$", r"\1", name)
 
 
+# Where a busy sample's time goes, by what it was done for. First the rules: the first whose
+# patterns all occur in the stack, in order from the root (``(function, file prefix)``; a function
+# matches its qualified name or its last part, None matches any). So a stack under python-socketio's
+# Redis publish or its listener is pub/sub work whatever its leaf is. Failing those, the nearest
+# frame to the leaf that is in a package of ``LIBRARIES`` names it: a socket write in asyncio counts
+# for whoever wrote (asyncpg, aiohttp, ...).
+PUBLISH = ("AsyncRedisManager._publish", "socketio/async_redis_manager.py")
+LISTENER = ("AsyncPubSubManager._thread", "socketio/async_pubsub_manager.py")
+PUBLISHING = "pub/sub: PUBLISH to Redis (redis-py, socket write, reply)"
+DATABASE = "database: SQLAlchemy and asyncpg"
+SOCKETS = "socket.io and engine.io: packets in and out"
+COST_RULES: tuple[tuple[str, tuple[tuple[str | None, str | None], ...]], ...] = (
+    ("pub/sub: JSON encode of each emit", (PUBLISH, ("dumps", None))),
+    (PUBLISHING, (PUBLISH,)),
+    # redis-py writes a command in a task of its own (under wait_for), out of the publisher's
+    # stack; per message that is PUBLISH (presence and probes write once a second or less).
+    (PUBLISHING, (("AbstractConnection._send_packed_command", "redis/"),)),
+    ("pub/sub: JSON decode of each message heard", (LISTENER, ("loads", None))),
+    ("pub/sub: delivering an emit heard from Redis", (LISTENER, ("_handle_emit", None))),
+    ("pub/sub: reading the subscription (redis-py)", (LISTENER,)),
+    ("Redis: presence, queue places, probes, signals", ((None, "server/cluster/"),)),
+    ("PostgreSQL: pool pre-ping (BEGIN, SELECT, ROLLBACK per checkout)", (("_async_ping", None),)),
+    ("emits on this process (socket.io → engine.io → websocket)", (("AsyncManager.emit", None),)),
+)
+LIBRARIES = (
+    ("redis/", "Redis: other redis-py work"),
+    ("sqlalchemy/", DATABASE),
+    ("asyncpg/", DATABASE),
+    ("socketio/", SOCKETS),
+    ("engineio/", SOCKETS),
+    ("aiohttp/", "aiohttp: websocket frames, HTTP"),
+    ("server/", "Tandem's handlers (checks, views, locks)"),
+)
+REST = "asyncio loop and the rest"
+COST_LABELS = tuple(dict.fromkeys([*(label for label, _ in COST_RULES), *(lb for _, lb in LIBRARIES), REST]))
+
+
+def _frame(frame: str) -> tuple[str, str]:
+    match = FRAME.match(frame)
+    return (match.group("func"), match.group("file")) if match else (frame, "")
+
+
+def _matches(frames: list[tuple[str, str]], patterns: tuple[tuple[str | None, str | None], ...]) -> bool:
+    """True when every pattern matches a frame, each deeper than the one before."""
+    at = 0
+    for func, file in patterns:
+        while at < len(frames):
+            name, path = frames[at]
+            at += 1
+            if (func is None or name == func or name.endswith("." + func)) and (
+                file is None or path.startswith(file)
+            ):
+                break
+        else:
+            return False
+    return True
+
+
+def cost_of(frames: list[str]) -> str:
+    """What one stack (root first, no thread frame) was doing, as a ``COST_LABELS`` label."""
+    parsed = [_frame(f) for f in frames]
+    for label, patterns in COST_RULES:
+        if _matches(parsed, patterns):
+            return label
+    # Below the loop's ``_run_once`` only: above it is start-up (the CLI, aiohttp's run_app).
+    loop = max((n for n, (name, _) in enumerate(parsed) if name == "BaseEventLoop._run_once"), default=-1)
+    for _, path in reversed(parsed[loop + 1 :]):
+        for prefix, label in LIBRARIES:
+            if path.startswith(prefix):
+                return label
+    return REST
+
+
+def costs(stacks: list[tuple[list[str], int]]) -> dict[str, float]:
+    """Busy samples by what they were for, in percent of all busy samples; every label is
+    present, in ``COST_LABELS`` order, so two profiles line up row by row."""
+    shares = dict.fromkeys(COST_LABELS, 0.0)
+    busy = 0
+    for frames, count in stacks:
+        if frames[0].startswith("thread ("):
+            frames = frames[1:] or ["(idle)"]
+        if area(frames[-1]) == "waiting (idle)":
+            continue
+        busy += count
+        shares[cost_of(frames)] += count
+    return {label: round(100 * n / max(busy, 1), 1) for label, n in shares.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("profile", type=Path)
@@ -118,6 +206,9 @@ def main() -> None:
         print(f"\n## {title}")
         for name, share in result[title]:
             print(f"{share:6.1f}%  {name}")
+    print("\n## what the busy samples were for")
+    for name, share in costs(parse(args.profile)).items():
+        print(f"{share:6.1f}%  {name}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from bench.scaleout_report import headline_rows
+from bench.scaleout_report import markdown as scale_out_markdown
+
 # The targets of issue 4, on this 2-core machine.
 TARGET_A_P99_MS = 10.0
 TARGET_B_RATIO = 0.8
@@ -50,6 +53,7 @@ def rows(results: dict[str, Any]) -> list[list[str]]:
         *_cost_rows(tandem, relay, results.get("sqlite_floor")),
         *_idle_rows(tandem, relay),
         *_assist_rows(results),
+        *(headline_rows(results["scale_out"]) if "scale_out" in results else []),
     ]
 
 
@@ -233,6 +237,8 @@ def markdown(results: dict[str, Any]) -> str:
     if any(_get(results, t, "saturation") for t in ("tandem", "relay")):
         lines += _saturation_table(results)
     lines += _profiles(results)
+    if "scale_out" in results:
+        lines += scale_out_markdown(results["scale_out"])
     return "\n".join(lines) + "\n"
 
 

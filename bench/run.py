@@ -22,6 +22,7 @@ from typing import Any
 from bench import sqlite_floor
 from bench.assist_scenarios import assist_alone, assist_on_suite
 from bench.report import write_report
+from bench.scaleout import scale_out_suite
 from bench.scenarios import Plan, chat_suite, idle_suite
 from bench.servers import ROOT, cpu_plan
 
@@ -80,6 +81,8 @@ async def run(plan: Plan, work: Path, targets: tuple[str, ...] = ("tandem", "rel
         results["assist_on"] = await assist_on_suite(work, plan, log)
     if "e" in plan.scenarios:
         results["assist_alone"] = await assist_alone(plan, log)
+    if "f" in plan.scenarios:
+        results["scale_out"] = await scale_out_suite(work, plan, log)
     results["meta"]["load_average_end"] = os.getloadavg()
     results["meta"]["seconds"] = round(time.monotonic() - started)
     return results
@@ -93,7 +96,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--steady", type=int, help="conversations in (a), overriding the plan")
     parser.add_argument("--idle", type=int, help="connections in (c), overriding the plan")
-    parser.add_argument("--profile", action="store_true", help="py-spy the server in (a), (b) and (d)")
+    parser.add_argument("--rounds", type=int, help="rounds of both layouts in (f), overriding the plan")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server in (a), (b), (d) and (f)")
     parser.add_argument("--tweaks", default="", help="what-if runtime tweaks for Tandem (bench/tweaks)")
     parser.add_argument("--server-root", type=Path, help="run Tandem from this checkout instead")
     parser.add_argument("--targets", default="tandem,relay", help="servers for (a)-(c): tandem,relay")
@@ -104,6 +108,8 @@ def main() -> None:
         plan = dataclasses.replace(plan, steady=args.steady)
     if args.idle:
         plan = dataclasses.replace(plan, idle=args.idle)
+    if args.rounds:
+        plan = dataclasses.replace(plan, scale_rounds=args.rounds)
     if args.tweaks:
         os.environ["BENCH_TWEAKS"] = args.tweaks
     if args.server_root:

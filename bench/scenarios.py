@@ -53,8 +53,12 @@ class Plan:
     kb_articles: int | None = None  # None: the whole kb-northwind
     passages: tuple[int, ...] = (1_000, 10_000, 100_000)
     assist_messages: int = 200
-    scenarios: frozenset[str] = frozenset("abcde")
-    profile: bool = False  # py-spy the server during (a)'s steady window, (b)'s largest and (d)
+    # (f) scale-out: closed-loop sizes, open-loop sizes (1 msg/s per side), rounds of both layouts
+    scale_saturation: tuple[int, ...] = (10, 50, 200)
+    scale_open: tuple[int, ...] = (50, 100)
+    scale_rounds: int = 2
+    scenarios: frozenset[str] = frozenset("abcdef")
+    profile: bool = False  # py-spy the server during (a)'s steady window, (b)'s largest, (d) and (f)
 
     @staticmethod
     def short() -> Plan:
@@ -70,6 +74,9 @@ class Plan:
             kb_articles=12,
             passages=(1_000,),
             assist_messages=100,
+            scale_saturation=(50,),
+            scale_open=(50,),
+            scale_rounds=1,
         )
 
     @staticmethod

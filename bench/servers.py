@@ -7,6 +7,7 @@ with psutil (CPU time and RSS of its process).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -96,7 +97,7 @@ class ServerProcess:
                 await asyncio.to_thread(self.proc.wait)
 
 
-async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+async def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
@@ -112,7 +113,7 @@ async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float 
     raise TimeoutError(f"{url} not healthy after {timeout} s")
 
 
-def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     prefix, _ = cpu_plan()
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -129,9 +130,9 @@ async def start_relay(work: Path) -> ServerProcess:
     """The bare python-socketio relay (bench/relay.py)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = _spawn([PYTHON, "-m", "bench.relay", "--port", str(port)], env, work / "relay.log")
+    proc = spawn([PYTHON, "-m", "bench.relay", "--port", str(port)], env, work / "relay.log")
     url = f"http://127.0.0.1:{port}"
-    await _wait_healthy(url, proc)
+    await wait_healthy(url, proc)
     return ServerProcess("relay", url, proc)
 
 
@@ -152,8 +153,9 @@ def tandem_env(data_dir: Path, port: int, assist: bool) -> dict[str, str]:
     }
 
 
-async def seed_agents(data_dir: Path, count: int) -> tuple[list[str], str]:
-    """Create ``count`` agents of capacity 50 plus an admin, each with a session token.
+async def seed_agents(data_dir: Path, count: int, database_url: str | None = None) -> tuple[list[str], str]:
+    """Create ``count`` agents of capacity 50 plus an admin, each with a session token, in the
+    database of ``data_dir`` (SQLite) or at ``database_url``.
 
     Written to the database before the server starts, through Tandem's own stores, with argon2's
     cheapest profile: signing in through ``POST /api/login`` costs half a second of server CPU per
@@ -170,7 +172,8 @@ async def seed_agents(data_dir: Path, count: int) -> tuple[list[str], str]:
         def __init__(self) -> None:
             self._hasher = Argon2Hasher.from_parameters(argon2_profiles.CHEAPEST)
 
-    engine = open_engine(load_settings({"TANDEM_DATA_DIR": str(data_dir)}).database_url)
+    env = {"TANDEM_DATA_DIR": str(data_dir)} | ({"TANDEM_DATABASE_URL": database_url} if database_url else {})
+    engine = open_engine(load_settings(env).database_url)
     try:
         await upgrade(engine)
         agents, sessions = AgentStore(engine, CheapHasher()), SessionStore(engine, 86400.0)
@@ -202,9 +205,9 @@ async def start_tandem(
     if prepare is not None:
         await asyncio.to_thread(prepare, data_dir)
     port = free_port()
-    proc = _spawn([PYTHON, "-m", "server", "serve"], tandem_env(data_dir, port, assist), work / f"{name}.log")
+    proc = spawn([PYTHON, "-m", "server", "serve"], tandem_env(data_dir, port, assist), work / f"{name}.log")
     url = f"http://127.0.0.1:{port}"
-    await _wait_healthy(url, proc)
+    await wait_healthy(url, proc)
     return ServerProcess(name, url, proc, data_dir, tokens, admin)
 
 
@@ -243,34 +246,79 @@ async def profile(pid: int, delay: float, seconds: float, out: Path) -> Path | N
 
 
 class Monitor:
-    """Samples a process's CPU time and RSS; ``mark()`` starts a window, ``usage()`` reads it."""
+    """Samples the CPU time and RSS of one or more server processes (summed); ``mark()`` starts a
+    window, ``usage()`` reads it. ``others`` names more processes measured alongside but kept
+    apart (Redis, PostgreSQL's backends): a callable listing their pids, asked at both ends."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self._proc = psutil.Process(pid)
+    def __init__(self, *pids: int, others: dict[str, Callable[[], list[int]]] | None = None) -> None:
+        self.pid = pids[0]
+        self.pids = pids
+        self._procs = [psutil.Process(p) for p in pids]
+        self._others = others or {}
         self._mark = self._sample()
+        self._cpus_mark = psutil.cpu_times(percpu=True)
+        self._others_mark: dict[int, float] = {}
         self._peak_rss = 0
 
-    def _sample(self) -> tuple[float, float]:
-        times = self._proc.cpu_times()
-        return time.monotonic(), times.user + times.system
+    def _sample(self) -> tuple[float, list[float]]:
+        return time.monotonic(), [_cpu_seconds(p) for p in self._procs]
 
     def rss(self) -> int:
-        rss = int(self._proc.memory_info().rss)
+        rss = sum(int(p.memory_info().rss) for p in self._procs)
         self._peak_rss = max(self._peak_rss, rss)
         return rss
 
     def mark(self) -> None:
         self._mark = self._sample()
+        self._cpus_mark = psutil.cpu_times(percpu=True)
+        self._others_mark = {
+            pid: cpu for pids in self._others.values() for pid, cpu in _cpu_of(pids()).items()
+        }
         self._peak_rss = self.rss()
 
     def usage(self) -> dict[str, Any]:
         """CPU use since ``mark()`` (1.0 = one core busy), and RSS now and at its peak."""
-        now, cpu = self._sample()
-        wall, cpu0 = self._mark
+        now, cpus = self._sample()
+        wall, cpus0 = self._mark
+        seconds = max(now - wall, 1e-9)
+        each = [(c - c0) / seconds for c, c0 in zip(cpus, cpus0, strict=True)]
         rss = self.rss()
-        return {
-            "cpu_cores": round((cpu - cpu0) / max(now - wall, 1e-9), 3),
+        usage: dict[str, Any] = {
+            "cpu_cores": round(sum(each), 3),
             "rss_mb": round(rss / 2**20, 1),
             "peak_rss_mb": round(self._peak_rss / 2**20, 1),
         }
+        if len(each) > 1:
+            usage["cpu_cores_each"] = [round(c, 3) for c in each]
+        # How busy each CPU was, by anyone: whether the servers' CPU had time to spare.
+        usage["machine_cpu_busy"] = [
+            round((_busy(now) - _busy(then)) / max(sum(now) - sum(then), 1e-9), 3)
+            for now, then in zip(psutil.cpu_times(percpu=True), self._cpus_mark, strict=True)
+        ]
+        if self._others:
+            # A process that started after mark() counts from zero; one that ended is missed.
+            usage["others_cpu_cores"] = {
+                name: round(
+                    sum(c - self._others_mark.get(p, 0.0) for p, c in _cpu_of(pids()).items()) / seconds, 3
+                )
+                for name, pids in self._others.items()
+            }
+        return usage
+
+
+def _busy(times: Any) -> float:
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
+
+def _cpu_seconds(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return float(times.user + times.system)
+
+
+def _cpu_of(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each pid still running."""
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            out[pid] = _cpu_seconds(psutil.Process(pid))
+    return out

@@ -6,16 +6,24 @@ only that messages go through, are counted once each, and the figures are well f
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bench.cluster import ServiceMissing, services_reachable
 from bench.load import relay_fleet, run_window, tandem_fleet
-from bench.profile_summary import summarise
+from bench.profile_summary import DATABASE, PUBLISHING, costs, summarise
 from bench.report import write_report
-from bench.scenarios import persisted_messages
+from bench.scaleout import cpu_us, scale_out_suite
+from bench.scaleout_report import markdown as scale_out_markdown
+from bench.scaleout_report import window_key
+from bench.scenarios import Plan, persisted_messages
 from bench.servers import Monitor, start_relay, start_tandem
 from bench.wire import PeerFactory
+from tests.conftest import service_missing
 
 
 def assert_sane(window: dict[str, Any]) -> None:
@@ -105,3 +113,60 @@ def test_profile_summary_reads_collapsed_stacks() -> None:
     result = summarise(stacks, top=5)
     assert result["samples"] == 4
     assert dict(result["areas"]) == {"sqlalchemy": 75.0, "socketio/engineio": 25.0}
+
+
+async def test_scale_out_one_process_against_two(tmp_path: Path) -> None:
+    """(f) at its smallest: both layouts on PostgreSQL (two over Redis, each conversation's
+    visitor and agent on different processes), a closed- and an open-loop window each."""
+    try:
+        await services_reachable()
+    except ServiceMissing as error:
+        service_missing("PostgreSQL and Redis", error)
+    plan = dataclasses.replace(
+        Plan.short(), window=1.0, warmup=0.3, scale_saturation=(2,), scale_open=(2,), scale_rounds=1
+    )
+    scale = await scale_out_suite(tmp_path, plan, lambda _line: None)
+
+    assert [(r["layout"], r["processes"]) for r in scale["runs"]] == [("one", 1), ("two", 2)]
+    for run in scale["runs"]:
+        assert [window_key(w) for w in run["windows"]] == ["closed 2", "open 2"]
+        assert run["persisted"] >= run["acked_total"] >= sum(w["acked"] for w in run["windows"])
+        for window in run["windows"]:
+            assert_sane(window)
+            server = window["server"]
+            assert window["cpu_us_per_message"] == cpu_us(window)
+            assert set(server["others_cpu_cores"]) == {"redis-server", "postgres"}
+            if run["processes"] == 2:
+                # Every message is stored by one process and delivered by the other: both work.
+                assert len(server["cpu_cores_each"]) == 2
+                assert all(c > 0 for c in server["cpu_cores_each"])
+                assert server["cpu_cores"] == pytest.approx(sum(server["cpu_cores_each"]), abs=0.002)
+    by_window = {row["window"]: row for row in scale["summary"]}
+    assert set(by_window) == {"closed 2", "open 2"}
+    for row in by_window.values():
+        one, two = row["one"]["cpu_us_per_message"], row["two"]["cpu_us_per_message"]
+        assert row["ratio"] == pytest.approx(two / one, abs=0.001)
+
+    table = "\n".join(scale_out_markdown(scale))
+    assert "two / one (CPU per msg)" in table
+    assert table.count("| 1 | one |") == table.count("| 1 | two |") == 2
+
+
+def test_profile_costs_follow_the_call_path() -> None:
+    """A sample counts for what it was done for: JSON under the Redis publish is pub/sub work,
+    a socket write under asyncpg is the database's, the pre-ping is named apart."""
+    loop = ["run_forever (asyncio/base_events.py:1)", "BaseEventLoop._run_once (asyncio/base_events.py:2)"]
+    publish = "AsyncRedisManager._publish (socketio/async_redis_manager.py:3)"
+    write = "_SelectorSocketTransport.write (asyncio/selector_events.py:4)"
+    stacks = [
+        ([*loop, publish, "dumps (json/__init__.py:5)"], 1),
+        ([*loop, publish, write], 1),
+        ([*loop, "Connection._do_execute (asyncpg/connection.py:6)", write], 1),
+        ([*loop, "AsyncAdapt_asyncpg_connection._async_ping (sqlalchemy/x.py:7)", write], 1),
+    ]
+    shares = costs(stacks)
+    assert shares["pub/sub: JSON encode of each emit"] == 25.0
+    assert shares[PUBLISHING] == 25.0
+    assert shares[DATABASE] == 25.0
+    assert shares["PostgreSQL: pool pre-ping (BEGIN, SELECT, ROLLBACK per checkout)"] == 25.0
+    assert sum(shares.values()) == 100.0
