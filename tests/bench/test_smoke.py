@@ -148,7 +148,7 @@ async def test_scale_out_one_process_against_two(tmp_path: Path) -> None:
         assert row["ratio"] == pytest.approx(two / one, abs=0.001)
 
     table = "\n".join(scale_out_markdown(scale))
-    assert "two / one (CPU per msg)" in table
+    assert "two / one, CPU per msg delivered" in table
     assert table.count("| 1 | one |") == table.count("| 1 | two |") == 2
 
 
