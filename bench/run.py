@@ -52,7 +52,8 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(mem_kb / 2**20, 1),
         "python": platform.python_version(),
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--", "server", "bench")),
+        # Results written by earlier runs are not code: they do not make the code under test dirty.
+        "dirty": bool(git("status", "--porcelain", "--", "server", "common", "bench", ":!bench/results")),
         "pinning": (
             f"servers on CPU {server_cpus[-1]}, generator on CPU(s) {sorted(generator_cpus)}"
             if generator_cpus
