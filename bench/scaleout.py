@@ -5,7 +5,7 @@ process B, so every message is stored by one process and delivered by the other,
 Each layout runs on a fresh database, in alternation (one, two, one, two …), with the same
 windows: closed loop (as (b)) and open loop at a fixed rate (as (a)).
 
-Both layouts' servers are pinned to the one servers' CPU (the generator has the other), so two
+Both layouts' servers are pinned to the servers' CPU (the generator has the other), so two
 processes cannot deliver more than one: the figure that compares them is the servers' CPU time
 per delivered message, summed over all server processes.
 """
@@ -130,7 +130,8 @@ async def _profiled(fleet: Fleet, pids: list[int], plan: Plan, prefix: Path) -> 
     smallest: it saturates the core, and deliveries keep up with acknowledgements there, so a
     message's whole cost falls inside the window (at larger sizes the Redis layout's deliveries
     fall behind and a growing backlog is stored, but delivered only after the window).
-    Three windows long: at 100 Hz a process a third busy gives only ~170 samples in five seconds."""
+    Three windows long: two processes sharing a core each get half of it, and py-spy's 100 Hz
+    needs seconds to say anything about a path that takes 2 % of it."""
     seconds = 3 * plan.window
     sampling = [
         asyncio.create_task(profile(pid, plan.warmup, seconds, prefix.with_name(f"{prefix.name}-{n}.txt")))
