@@ -54,7 +54,8 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[assist,dev,bench]'
 	touch $(BENCH_STAMP)
 
-# The short benchmark run (a few minutes): bench/results/<date>.json, .md and charts.
+# The short benchmark run (a few minutes): bench/results/<date>.json, .md and charts. Its (f), one
+# process against two over Redis, needs PostgreSQL and Redis on 127.0.0.1 and is skipped without.
 # The full run behind docs/performance.md: $(BIN)/python -m bench.run --full
 bench: $(BENCH_STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run

@@ -3,8 +3,11 @@ one process against two over Redis (CPU per message and throughput)."""
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import Any
+
+from bench.scaleout_report import window_key
 
 STYLES = {"tandem": ("tab:blue", "-"), "relay": ("tab:gray", "--")}
 
@@ -130,10 +133,8 @@ def _assist(results: dict[str, Any], path: Path) -> bool:
 
 def _scaleout(results: dict[str, Any], path: Path) -> bool:
     """(f): per window, each layout's CPU per delivered message and delivered msgs/s; a bar is
-    the median over rounds, a dot one run."""
+    the median over rounds, a dot one run, a red dash 1.2 × one process's median (the target)."""
     import matplotlib.pyplot as plt
-
-    from bench.scaleout_report import window_key
 
     runs = (results.get("scale_out") or {}).get("runs") or []
     keys = list(dict.fromkeys(window_key(w) for run in runs for w in run["windows"]))
@@ -144,34 +145,34 @@ def _scaleout(results: dict[str, Any], path: Path) -> bool:
         (axes[0], "cpu_us_per_message", "server CPU per delivered message, µs"),
         (axes[1], "delivered_per_s", "delivered messages/s (both layouts on one core)"),
     ):
-        for offset, (layout, color) in enumerate((("one", "tab:blue"), ("two", "tab:orange"))):
-            for k, key in enumerate(keys):
-                values = [
-                    w[field]
-                    for r in runs
-                    if r["layout"] == layout
-                    for w in r["windows"]
-                    if window_key(w) == key
-                ]
-                values = [v for v in values if v is not None]
-                if not values:
-                    continue
-                x = k + (offset - 0.5) * 0.38
-                ax.bar(
-                    x,
-                    sorted(values)[len(values) // 2],
-                    width=0.36,
-                    color=color,
-                    alpha=0.6,
-                    label=("one process" if layout == "one" else "two over Redis") if k == 0 else None,
-                )
-                ax.plot([x] * len(values), values, "o", color=color, markersize=4)
+        for k, key in enumerate(keys):
+            one = _layout_bar(ax, _values(runs, "one", key, field), k - 0.19, "tab:blue", "one process", k)
+            _layout_bar(ax, _values(runs, "two", key, field), k + 0.19, "tab:orange", "two over Redis", k)
+            if field == "cpu_us_per_message" and one is not None:
+                ax.hlines(1.2 * one, k + 0.01, k + 0.37, colors="tab:red", linestyles="dashed",
+                          label="1.2 × one (target)" if k == 0 else None)  # fmt: skip
         ax.set_xticks(range(len(keys)), keys)
         ax.set_ylabel(label)
     axes[0].set_title("(f) CPU per message: one process vs two")
     axes[1].set_title("(f) throughput (servers pinned to one core)")
     _finish(fig, axes[0], path, grid=dict(axis="y", alpha=0.3), legend=dict(fontsize=8))
     return True
+
+
+def _values(runs: list[dict[str, Any]], layout: str, key: str, field: str) -> list[float]:
+    """``field`` of every run's window ``key`` in ``layout``."""
+    windows = [w for r in runs if r["layout"] == layout for w in r["windows"] if window_key(w) == key]
+    return [float(w[field]) for w in windows if w.get(field) is not None]
+
+
+def _layout_bar(ax: Any, values: list[float], x: float, color: str, name: str, k: int) -> float | None:
+    """A bar at the median of ``values`` with a dot for each; the median (None without values)."""
+    if not values:
+        return None
+    middle = statistics.median(values)
+    ax.bar(x, middle, width=0.36, color=color, alpha=0.6, label=name if k == 0 else None)
+    ax.plot([x] * len(values), values, "o", color=color, markersize=4)
+    return middle
 
 
 def _plain_numbers(ax: Any) -> None:

@@ -127,9 +127,11 @@ COST_RULES: tuple[tuple[str, tuple[tuple[str | None, str | None], ...]], ...] = 
     ("pub/sub: JSON decode of each message heard", (LISTENER, ("loads", None))),
     ("pub/sub: delivering an emit heard from Redis", (LISTENER, ("_handle_emit", None))),
     ("pub/sub: reading the subscription (redis-py)", (LISTENER,)),
+    # python-socketio encodes an emit's packet before it looks for recipients here, so with Redis
+    # this includes encoding emits nobody on this process receives.
+    ("emits handled on this process (packet encode, websocket send)", (("AsyncManager.emit", None),)),
     ("Redis: presence, queue places, probes, signals", ((None, "server/cluster/"),)),
     ("PostgreSQL: pool pre-ping (BEGIN, SELECT, ROLLBACK per checkout)", (("_async_ping", None),)),
-    ("emits on this process (socket.io → engine.io → websocket)", (("AsyncManager.emit", None),)),
 )
 LIBRARIES = (
     ("redis/", "Redis: other redis-py work"),
@@ -140,7 +142,8 @@ LIBRARIES = (
     ("aiohttp/", "aiohttp: websocket frames, HTTP"),
     ("server/", "Tandem's handlers (checks, views, locks)"),
 )
-REST = "asyncio loop and the rest"
+# asyncpg's protocol is compiled: its reads show as asyncio's socket reads.
+REST = "asyncio: the loop, socket reads (asyncpg's included), the rest"
 COST_LABELS = tuple(dict.fromkeys([*(label for label, _ in COST_RULES), *(lb for _, lb in LIBRARIES), REST]))
 
 
@@ -178,6 +181,17 @@ def cost_of(frames: list[str]) -> str:
             if path.startswith(prefix):
                 return label
     return REST
+
+
+def weighted_costs(profiles: list[tuple[dict[str, float], float]]) -> dict[str, float]:
+    """Several processes' ``costs`` as one, each weighted by the CPU time it used: py-spy samples
+    a runnable process that waits for its CPU as busy, so sample counts alone overweight a
+    process sharing its core."""
+    total = sum(weight for _, weight in profiles) or 1.0
+    return {
+        label: round(sum(shares[label] * weight for shares, weight in profiles) / total, 1)
+        for label in COST_LABELS
+    }
 
 
 def costs(stacks: list[tuple[list[str], int]]) -> dict[str, float]:

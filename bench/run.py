@@ -3,6 +3,8 @@
 ``python -m bench.run`` is the short run of ``make bench`` (a few minutes);
 ``python -m bench.run --full`` is the run behind docs/performance.md (about half an hour).
 Servers run on CPU 0 and the load generator on the other CPUs (``taskset``) when there are two.
+Scenario (f) needs PostgreSQL and Redis (``BENCH_PG_URL``, ``BENCH_REDIS_URL``; by default the
+test services on 127.0.0.1) and is skipped, with a note in the results, without them.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(mem_kb / 2**20, 1),
         "python": platform.python_version(),
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--", "server", "bench")),
+        # Results written by earlier runs are not code: they do not make the code under test dirty.
+        "dirty": bool(git("status", "--porcelain", "--", "server", "common", "bench", ":!bench/results")),
         "pinning": (
             f"servers on CPU {server_cpus[-1]}, generator on CPU(s) {sorted(generator_cpus)}"
             if generator_cpus
@@ -91,7 +94,7 @@ async def run(plan: Plan, work: Path, targets: tuple[str, ...] = ("tandem", "rel
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--full", action="store_true", help="the full-size run (docs/performance.md)")
-    parser.add_argument("--only", default="abcde", help="scenarios to run, e.g. 'ab' (default: abcde)")
+    parser.add_argument("--only", default="abcdef", help="scenarios to run, e.g. 'ab' (default: abcdef)")
     parser.add_argument("--client", choices=("lean", "sio"), default="lean", help="the generator's client")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--steady", type=int, help="conversations in (a), overriding the plan")

@@ -5,7 +5,7 @@ process B, so every message is stored by one process and delivered by the other,
 Each layout runs on a fresh database, in alternation (one, two, one, two …), with the same
 windows: closed loop (as (b)) and open loop at a fixed rate (as (a)).
 
-Both layouts' servers are pinned to the one servers' CPU (the generator has the other), so two
+Both layouts' servers are pinned to the servers' CPU (the generator has the other), so two
 processes cannot deliver more than one: the figure that compares them is the servers' CPU time
 per delivered message, summed over all server processes.
 """
@@ -30,7 +30,7 @@ from bench.cluster import (
     start_layout,
 )
 from bench.load import Fleet, run_window, tandem_fleet
-from bench.profile_summary import costs, parse, summarise
+from bench.profile_summary import costs, parse, summarise, weighted_costs
 from bench.scaleout_report import window_key
 from bench.scenarios import Plan
 from bench.servers import AGENT_CAPACITY, Monitor, profile
@@ -41,14 +41,16 @@ LAYOUTS = {"one": 1, "two": 2}
 TARGET_RATIO = 1.2
 
 
-def cpu_us(window: dict[str, Any], key: str = "cpu_cores") -> float | None:
-    """CPU time per delivered message in a window, µs: the servers' (summed), or one of the
-    other processes' (``key`` in ``others_cpu_cores``)."""
+def cpu_us(window: dict[str, Any], key: str = "cpu_cores", per: str = "delivered") -> float | None:
+    """CPU time per message in a window, µs: the servers' (summed), or one of the other
+    processes' (``key`` in ``others_cpu_cores``); per message delivered in the window, or (``per``
+    "acked") per message sent in it and acknowledged."""
     server = window.get("server", {})
     cores = server.get(key) if key == "cpu_cores" else server.get("others_cpu_cores", {}).get(key)
-    if cores is None or not window.get("delivered_per_s"):
+    rate = window.get("delivered_per_s") if per == "delivered" else window["acked"] / window["seconds"]
+    if cores is None or not rate:
         return None
-    return round(float(cores) * 1e6 / float(window["delivered_per_s"]), 1)
+    return round(float(cores) * 1e6 / float(rate), 1)
 
 
 async def scale_out_suite(work: Path, plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
@@ -93,6 +95,8 @@ async def layout_run(
                     fleet, fleet.chats[:n], rate=rate, seconds=seconds, warmup=plan.warmup, monitor=monitor
                 )
                 window["cpu_us_per_message"] = cpu_us(window)
+                # Equal when deliveries keep up; apart when a backlog grows during the window.
+                window["cpu_us_per_acked"] = cpu_us(window, per="acked")
                 run["windows"].append(window)
                 log(f"(f) {name}, round {round_no}, {window_key(window)}: {_brief(window)}")
             if plan.profile and round_no == 1:
@@ -121,25 +125,35 @@ def _schedule(plan: Plan) -> list[tuple[int, float | None, float]]:
 
 
 async def _profiled(fleet: Fleet, pids: list[int], plan: Plan, prefix: Path) -> dict[str, Any]:
-    """A closed-loop window at the largest saturation size with py-spy on every server process
-    (py-spy pauses a process to read its stacks, so this window's figures are not counted).
-    Three windows long: at 100 Hz a process a third busy gives only ~170 samples in five seconds."""
+    """A closed-loop window at the smallest saturation size with py-spy on every server process
+    (py-spy pauses a process to read its stacks, so this window's figures are not counted). The
+    smallest: it saturates the core, and deliveries keep up with acknowledgements there, so a
+    message's whole cost falls inside the window (at larger sizes the Redis layout's deliveries
+    fall behind and a growing backlog is stored, but delivered only after the window).
+    Three windows long: two processes sharing a core each get half of it, and py-spy's 100 Hz
+    needs seconds to say anything about a path that takes 2 % of it."""
     seconds = 3 * plan.window
     sampling = [
         asyncio.create_task(profile(pid, plan.warmup, seconds, prefix.with_name(f"{prefix.name}-{n}.txt")))
         for n, pid in enumerate(pids)
     ]
-    n = max(plan.scale_saturation)
-    await run_window(fleet, fleet.chats[:n], rate=None, seconds=seconds, warmup=plan.warmup, monitor=None)
-    paths = [p for p in await asyncio.gather(*sampling) if p is not None]
-    if not paths:
+    n = min(plan.scale_saturation)
+    monitor = Monitor(*pids)
+    window = await run_window(
+        fleet, fleet.chats[:n], rate=None, seconds=seconds, warmup=plan.warmup, monitor=monitor
+    )
+    paths = await asyncio.gather(*sampling)
+    if any(p is None for p in paths):
         return {"unavailable": "py-spy missing, or not allowed to attach"}
-    stacks = [s for path in paths for s in parse(path)]
+    cpus = window["server"].get("cpu_cores_each") or [window["server"]["cpu_cores"]]
+    each = [costs(parse(path)) for path in paths if path is not None]
     return {
         "conversations": n,
         "processes": len(paths),
-        "costs": costs(stacks),
-        "each": [summarise(parse(path), 12) for path in paths],
+        "cpu_cores_each": cpus,
+        "costs": weighted_costs(list(zip(each, cpus, strict=True))),
+        "costs_each": each,
+        "each": [summarise(parse(path), 12) for path in paths if path is not None],
     }
 
 
@@ -155,15 +169,22 @@ def summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row[name] = {
                 "rounds": len(windows),
                 "cpu_us_per_message": _median([w["cpu_us_per_message"] for w in windows]),
+                "cpu_us_per_acked": _median([w["cpu_us_per_acked"] for w in windows]),
+                "acked_per_s": _median([w["acked"] / w["seconds"] for w in windows]),
                 "delivered_per_s": _median([w["delivered_per_s"] for w in windows]),
                 "p99_ms": _median([w["delivery_ms"]["p99"] for w in windows]),
                 "redis_us_per_message": _median([cpu_us(w, "redis-server") for w in windows]),
                 "postgres_us_per_message": _median([cpu_us(w, "postgres") for w in windows]),
             }
-        one, two = row["one"]["cpu_us_per_message"], row["two"]["cpu_us_per_message"]
-        row["ratio"] = round(two / one, 3) if one and two else None
+        row["ratio"] = _ratio(row, "cpu_us_per_message")
+        row["ratio_acked"] = _ratio(row, "cpu_us_per_acked")
         rows.append(row)
     return rows
+
+
+def _ratio(row: dict[str, Any], field: str) -> float | None:
+    one, two = row["one"][field], row["two"][field]
+    return round(two / one, 3) if one and two else None
 
 
 def _median(values: list[float | None]) -> float | None:

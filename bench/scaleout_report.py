@@ -86,24 +86,39 @@ def _summary_table(scale: dict[str, Any]) -> list[str]:
     target = scale.get("target_ratio", 1.2)
     lines = [
         "| window | one process: msgs/s, CPU µs/msg, p99 | two over Redis: msgs/s, CPU µs/msg, p99 "
-        "| two / one (CPU per msg) | Redis server µs/msg (one / two) | PostgreSQL µs/msg (one / two) |",
+        "| two / one, CPU per msg delivered | Redis server µs/msg (one / two) "
+        "| PostgreSQL µs/msg (one / two) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in scale.get("summary") or []:
         one, two = row["one"], row["two"]
         ratio = "—" if row["ratio"] is None else f"{row['ratio']:.2f}× ({_verdict(row['ratio'], target)})"
+        if _backlog(two) or _backlog(one):
+            ratio += f"; per acked: {row['ratio_acked']:.2f}×"
         cells = [
             f"{_describe(row['window'])} (median of {one['rounds']} / {two['rounds']})",
-            *(
-                f"{_num(s['delivered_per_s'])}, {_num(s['cpu_us_per_message'])}, {_num(s['p99_ms'], ' ms')}"
-                for s in (one, two)
-            ),
+            *(_layout_cell(s) for s in (one, two)),
             ratio,
             f"{_num(one['redis_us_per_message'])} / {_num(two['redis_us_per_message'])}",
             f"{_num(one['postgres_us_per_message'])} / {_num(two['postgres_us_per_message'])}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _backlog(medians: dict[str, Any]) -> bool:
+    """Deliveries fell behind acknowledgements in the window (by more than 3 %)."""
+    acked, delivered = medians.get("acked_per_s"), medians.get("delivered_per_s")
+    return bool(acked and delivered and delivered < 0.97 * acked)
+
+
+def _layout_cell(medians: dict[str, Any]) -> str:
+    """msgs/s, CPU µs/msg, p99; with what was acked and its CPU per message when deliveries fell
+    behind."""
+    cell = f"{_num(medians['delivered_per_s'])}, {_num(medians['cpu_us_per_message'])}"
+    if _backlog(medians):
+        cell += f" (acked {_num(medians['acked_per_s'])}/s: {_num(medians['cpu_us_per_acked'])} µs each)"
+    return f"{cell}, {_num(medians['p99_ms'], ' ms')}"
 
 
 def _runs_table(scale: dict[str, Any]) -> list[str]:

@@ -3,6 +3,7 @@
 (a) steady: conversations at 1 message a second per side; (b) saturation: closed loop; (c) idle
 capacity: connected visitors, RSS per connection; (d) the assist on versus off under (a); (e) the
 assist alone: embed-and-search latency by knowledge-base size (bench/assist_latency.py's method).
+(f), one process against two over Redis, is in bench/scaleout.py.
 """
 
 from __future__ import annotations

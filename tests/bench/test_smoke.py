@@ -135,6 +135,7 @@ async def test_scale_out_one_process_against_two(tmp_path: Path) -> None:
             assert_sane(window)
             server = window["server"]
             assert window["cpu_us_per_message"] == cpu_us(window)
+            assert window["cpu_us_per_acked"] == cpu_us(window, per="acked")
             assert set(server["others_cpu_cores"]) == {"redis-server", "postgres"}
             if run["processes"] == 2:
                 # Every message is stored by one process and delivered by the other: both work.
@@ -146,9 +147,10 @@ async def test_scale_out_one_process_against_two(tmp_path: Path) -> None:
     for row in by_window.values():
         one, two = row["one"]["cpu_us_per_message"], row["two"]["cpu_us_per_message"]
         assert row["ratio"] == pytest.approx(two / one, abs=0.001)
+        assert row["two"]["rounds"] == row["one"]["rounds"] == 1
 
     table = "\n".join(scale_out_markdown(scale))
-    assert "two / one (CPU per msg)" in table
+    assert "two / one, CPU per msg delivered" in table
     assert table.count("| 1 | one |") == table.count("| 1 | two |") == 2
 
 
