@@ -115,7 +115,7 @@ async def start_layout(work: Path, database_url: str, processes: int, agents: in
             server = ServerProcess(f"tandem-{n}", f"http://127.0.0.1:{port}", proc, data_dir, tokens, admin)
             layout.servers.append(server)
             # One at a time: each runs the (no-op) migration check against the same database.
-            await wait_healthy(server.url, proc)
+            await wait_healthy(server.url, proc.poll)
     except BaseException:
         await layout.stop()
         raise

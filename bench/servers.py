@@ -97,12 +97,13 @@ class ServerProcess:
                 await asyncio.to_thread(self.proc.wait)
 
 
-async def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+async def wait_healthy(url: str, exited: Callable[[], int | None], timeout: float = 60.0) -> None:
+    """Until ``url``/healthz answers 200; ``exited`` gives the server's exit status (None: running)."""
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode} before it was healthy")
+            if (code := exited()) is not None:
+                raise RuntimeError(f"server exited with {code} before it was healthy")
             try:
                 async with session.get(url + "/healthz") as response:
                     if response.status == 200:
@@ -132,7 +133,7 @@ async def start_relay(work: Path) -> ServerProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = spawn([PYTHON, "-m", "bench.relay", "--port", str(port)], env, work / "relay.log")
     url = f"http://127.0.0.1:{port}"
-    await wait_healthy(url, proc)
+    await wait_healthy(url, proc.poll)
     return ServerProcess("relay", url, proc)
 
 
@@ -207,7 +208,7 @@ async def start_tandem(
     port = free_port()
     proc = spawn([PYTHON, "-m", "server", "serve"], tandem_env(data_dir, port, assist), work / f"{name}.log")
     url = f"http://127.0.0.1:{port}"
-    await wait_healthy(url, proc)
+    await wait_healthy(url, proc.poll)
     return ServerProcess(name, url, proc, data_dir, tokens, admin)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -150,3 +151,24 @@ async def login(base_url: str, email: str, password: str) -> tuple[dict[str, Any
             body = await r.json()
             assert r.status == 200, body
             return body["agent"], body["token"]
+
+
+async def start_chat_with(agent: Peer, visitor: Peer, name: str = "Ada") -> str:
+    """The visitor starts a chat, and it is routed to the (online) agent; its id."""
+    started = await visitor.emit("conversation.start", {"name": name})
+    assert started["ok"], started
+    conversation_id = str(started["conversation"]["id"])
+    assigned = await agent.recv("conversation.assigned")
+    assert assigned["conversation"]["id"] == conversation_id
+    return conversation_id
+
+
+async def exchange(agent: Peer, visitor: Peer, conversation_id: str, asks: str, answers: str) -> None:
+    """One message each way, each received by the other side with its stored ``seq``."""
+    sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": asks})
+    received = await agent.recv_until("message", lambda m: m["author"]["type"] == "visitor")
+    assert (received["text"], received["seq"]) == (asks, sent["message"]["seq"])
+    reply = {"conversation_id": conversation_id, "client_id": str(uuid.uuid4()), "text": answers}
+    acked = await agent.emit("message.send", reply)
+    answered = await visitor.recv_until("message", lambda m: m["author"]["type"] == "agent")
+    assert (answered["text"], answered["seq"]) == (answers, acked["message"]["seq"])

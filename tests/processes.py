@@ -7,15 +7,12 @@ import contextlib
 import os
 import signal
 import sys
-import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
-
+from bench.servers import wait_healthy
 from tests.conftest import PASSWORD, free_port
-from tests.peers import Peer, login
+from tests.peers import Peer, exchange, login, start_chat_with
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,18 +60,11 @@ class ServerProcess:
                 self.python, "-m", "server", "serve", *serve_args, cwd=self.cwd, env=self.env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
             )  # fmt: skip
-        deadline = time.monotonic() + 15
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                assert self.process.returncode is None, f"server exited:\n{self.log()}"
-                try:
-                    async with http.get(f"{self.url}/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"server not healthy within 15 s:\n{self.log()}")
+        process = self.process
+        try:
+            await wait_healthy(self.url, lambda: process.returncode, timeout=15)
+        except (RuntimeError, TimeoutError) as error:
+            raise AssertionError(f"{error}:\n{self.log()}") from None
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown code runs, open sockets just drop."""
@@ -119,16 +109,8 @@ async def chat_both_ways(url: str) -> None:
         await agent.connect({"token": token})
         assert (await agent.emit("status.set", {"status": "online"}))["ok"]
         await visitor.connect({})
-        started = await visitor.emit("conversation.start", {"name": "Ada"})
-        conversation_id = started["conversation"]["id"]
-        assert (await agent.recv("conversation.assigned"))["conversation"]["id"] == conversation_id
-        sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": "hello"})
-        received = await agent.recv_until("message", lambda m: m["author"]["type"] == "visitor")
-        assert (received["text"], received["seq"]) == ("hello", sent["message"]["seq"])
-        reply = {"conversation_id": conversation_id, "client_id": str(uuid.uuid4()), "text": "hi Ada"}
-        acked = await agent.emit("message.send", reply)
-        answered = await visitor.recv_until("message", lambda m: m["author"]["type"] == "agent")
-        assert (answered["text"], answered["seq"]) == ("hi Ada", acked["message"]["seq"])
+        conversation_id = await start_chat_with(agent, visitor)
+        await exchange(agent, visitor, conversation_id, "hello", "hi Ada")
         closed = await agent.emit("conversation.close", {"conversation_id": conversation_id})
         assert closed["ok"], closed
     finally:

@@ -47,22 +47,23 @@ def _a_process(i: Injection) -> int:
     return i.rng.randrange(len(i.cluster.servers))
 
 
-async def _kill(i: Injection, target: int) -> dict[str, Any]:
+async def _kill_for(i: Injection, target: int, seconds: tuple[float, float]) -> dict[str, Any]:
+    """``kill -9`` a process and start it again after a seeded time in ``seconds``."""
     server = i.cluster.servers[target]
     await server.kill()
-    down = i.rng.uniform(*i.settings.down_seconds)
+    down = i.rng.uniform(*seconds)
     await asyncio.sleep(down)
     await server.start()
     return {"down_seconds": round(down, 3)}
 
 
+async def _kill(i: Injection, target: int) -> dict[str, Any]:
+    return await _kill_for(i, target, i.settings.down_seconds)
+
+
 async def _kill_one(i: Injection, target: int) -> dict[str, Any]:
-    server = i.cluster.servers[target]
-    await server.kill()
-    down = i.rng.uniform(*i.settings.kill_one_seconds)
-    await asyncio.sleep(down)  # meanwhile its clients connect to the other processes
-    await server.start()
-    return {"down_seconds": round(down, 3)}
+    # Down long enough for its clients to move to the other processes.
+    return await _kill_for(i, target, i.settings.kill_one_seconds)
 
 
 async def _pause(i: Injection, target: int) -> dict[str, Any]:

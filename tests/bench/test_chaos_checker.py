@@ -194,13 +194,19 @@ def test_an_agent_over_capacity() -> None:
     assert result.violations[0].conversation == "c_4"
 
 
-def test_a_queue_served_out_of_order() -> None:
+def two_waiting() -> Sim:
+    """The baseline, then c_3 queued at 5 s and c_4 at 6 s; the clock at 8 s."""
     sim = baseline()
     sim.at(5.0)
     sim.open("c_3", "visitor-3")
     sim.at(6.0)
     sim.open("c_4", "visitor-4")
     sim.at(8.0)
+    return sim
+
+
+def test_a_queue_served_out_of_order() -> None:
+    sim = two_waiting()
     sim.assign("c_4", "agent-3")  # while c_3, queued first, still waits
     sim.at(9.0)
     sim.assign("c_3", "agent-3")
@@ -210,12 +216,7 @@ def test_a_queue_served_out_of_order() -> None:
 
 
 def test_a_chat_taken_by_hand_may_jump_the_queue() -> None:
-    sim = baseline()
-    sim.at(5.0)
-    sim.open("c_3", "visitor-3")
-    sim.at(6.0)
-    sim.open("c_4", "visitor-4")
-    sim.at(8.0)
+    sim = two_waiting()
     sim.history.record("action", "agent-3", what="take", conversation="c_4", ok=True)
     sim.assign("c_4", "agent-3", reason="taken")
     sim.at(9.0)

@@ -37,22 +37,29 @@ async def sign_in(console: Page, server: Running, email: str) -> None:
     raise AssertionError("the agent never came online")
 
 
+async def console_and_shop(
+    browser: Browser, console_server: Running, shop_url: str, email: str, seen: list[str]
+) -> tuple[Page, Page]:
+    """An agent signed in to the console, and a shop page with the widget's panel open (the two
+    may come from different servers); every script either page runs is recorded in ``seen``."""
+    console = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
+    watch_for_script_runs(console, seen)
+    await sign_in(console, console_server, email)
+    shop = await (await browser.new_context(viewport={"width": 1000, "height": 800})).new_page()
+    watch_for_script_runs(shop, seen)
+    await shop.goto(shop_url + "/")
+    await shop.click(W + "[data-tandem=launcher]")
+    await expect(shop.locator(W + "[data-tandem=panel]")).to_be_visible()
+    return console, shop
+
+
 async def test_widget_and_console_chat_with_typing_and_safe_text(
     server: Running, browser: Browser, artifacts: Path
 ) -> None:
     """A visitor and an agent chat in two browser contexts; markup is shown as text on both sides."""
     agent = await server.add_agent("Grace")
     script_runs: list[str] = []
-
-    console = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
-    watch_for_script_runs(console, script_runs)
-    await sign_in(console, server, agent["email"])
-
-    shop = await (await browser.new_context(viewport={"width": 1000, "height": 800})).new_page()
-    watch_for_script_runs(shop, script_runs)
-    await shop.goto(server.url + "/")
-    await shop.click(W + "[data-tandem=launcher]")
-    await expect(shop.locator(W + "[data-tandem=panel]")).to_be_visible()
+    console, shop = await console_and_shop(browser, server, server.url, agent["email"], script_runs)
     await shop.fill(W + "[data-tandem=prechat] [name=name]", "Ada")
     await shop.fill(W + "[data-tandem=composer]", "Hello, where is my card?")
     await shop.press(W + "[data-tandem=composer]", "Enter")

@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.async_api import Browser, Page, expect
 
 from server.chat.signals import RESYNC
-from tests.browser.test_chat_e2e import W, sign_in, watch_for_script_runs
+from tests.browser.test_chat_e2e import W, console_and_shop
 from tests.cluster.lossy import losing
 from tests.conftest import Running
 
@@ -89,13 +89,7 @@ async def open_both(two_servers: tuple[Running, Running], browser: Browser, seen
     """Grace signs in to the console on B; Ada starts a chat in the widget on A; Grace opens it."""
     a, b = two_servers
     agent = await a.add_agent("Grace")
-    console = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
-    watch_for_script_runs(console, seen)
-    await sign_in(console, b, agent["email"])
-    shop = await (await browser.new_context(viewport={"width": 1000, "height": 800})).new_page()
-    watch_for_script_runs(shop, seen)
-    await shop.goto(a.url + "/")
-    await shop.click(W + "[data-tandem=launcher]")
+    console, shop = await console_and_shop(browser, b, a.url, agent["email"], seen)
     await shop.fill(W + "[data-tandem=prechat] [name=name]", "Ada")
     sides = Sides(a, b, shop, console)
     await sides.visitor_says("Hello, where is my card?")

@@ -7,7 +7,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.chat.test_routing import db_assigned, db_queue, expect_assigned, ids, routed_chat, start_chat
+from tests.chat.test_routing import (
+    db_assigned,
+    db_queue,
+    expect_assigned,
+    ids,
+    routed_chat,
+    routed_chats,
+    start_chat,
+)
 from tests.conftest import Running, StartServer
 from tests.peers import DEFAULT_TIMEOUT, Peer, agent_of
 
@@ -45,12 +53,7 @@ async def test_vanished_agent_chats_go_back_to_the_front_of_the_queue(start_serv
     carol = await server.agent("Carol", capacity=1)
     await routed_chat(carol, server)  # Carol is full from now on
     alice = await server.agent("Alice", capacity=2)
-    requeued_visitors: list[Peer] = []
-    requeued: list[str] = []
-    for _ in range(2):
-        visitor, conv = await routed_chat(alice, server)
-        requeued_visitors.append(visitor)
-        requeued.append(conv)
+    requeued_visitors, requeued = await routed_chats(alice, server, 2)
     waiting_visitor = await server.visitor()
     waiting = (await start_chat(waiting_visitor))["id"]
     await carol.recv_until("queue.updated", lambda d: ids(d["queue"]) == [waiting])
@@ -96,12 +99,7 @@ async def test_agent_back_within_the_grace_keeps_their_chats(start_server: Start
     server, clock = await start_with_clock(start_server, grace=45)
     watcher = await server.agent("Walt", capacity=3, online=False)
     alice = await server.agent("Alice", capacity=3)
-    visitors: list[Peer] = []
-    convs: list[str] = []
-    for _ in range(2):
-        visitor, conv = await routed_chat(alice, server)
-        visitors.append(visitor)
-        convs.append(conv)
+    visitors, convs = await routed_chats(alice, server, 2)
 
     # Let the watcher's view of the queue settle (the second chat waited briefly, then was routed).
     await watcher.recv_until("queue.updated", lambda d: convs[1] in ids(d["queue"]))

@@ -90,6 +90,17 @@ async def routed_chat(agent: Peer, server: Running) -> tuple[Peer, str]:
     return visitor, conv["id"]
 
 
+async def routed_chats(agent: Peer, server: Running, count: int) -> tuple[list[Peer], list[str]]:
+    """``count`` new visitors whose conversations are routed to ``agent``, one after the other."""
+    visitors: list[Peer] = []
+    convs: list[str] = []
+    for _ in range(count):
+        visitor, conv = await routed_chat(agent, server)
+        visitors.append(visitor)
+        convs.append(conv)
+    return visitors, convs
+
+
 # 1. Most free capacity, then idle longest
 
 

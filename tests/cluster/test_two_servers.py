@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-
 import aiohttp
 import redis.asyncio
 
 from tests.conftest import PASSWORD, Running
-from tests.peers import agent_of, login
+from tests.peers import agent_of, exchange, login, start_chat_with
 
 
 async def test_a_chat_across_two_servers(two_servers: tuple[Running, Running]) -> None:
     a, b = two_servers
     agent = await b.agent("Grace")
     visitor = await a.visitor()
-    started = await visitor.emit("conversation.start", {"name": "Ada"})
-    conversation_id = started["conversation"]["id"]
-    assigned = await agent.recv("conversation.assigned")
-    assert assigned["conversation"]["id"] == conversation_id
-
-    sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": "where is my card?"})
-    received = await agent.recv_until("message", lambda m: m["author"]["type"] == "visitor")
-    assert (received["text"], received["seq"]) == ("where is my card?", sent["message"]["seq"])
-
-    reply = {"conversation_id": conversation_id, "client_id": str(uuid.uuid4()), "text": "on its way"}
-    acked = await agent.emit("message.send", reply)
-    answered = await visitor.recv_until("message", lambda m: m["author"]["type"] == "agent")
-    assert (answered["text"], answered["seq"]) == ("on its way", acked["message"]["seq"])
+    conversation_id = await start_chat_with(agent, visitor)
+    await exchange(agent, visitor, conversation_id, "where is my card?", "on its way")
 
 
 async def test_disabling_an_agent_closes_their_sockets_on_every_server(

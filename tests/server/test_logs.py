@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import free_port
-from tests.peers import Peer, login
+from tests.peers import Peer, login, start_chat_with
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = ("secret-text-42", "secret-reply-43", "secret-note-44", "wrong-password-99")
@@ -129,9 +129,7 @@ async def test_json_logs_carry_events_but_no_message_text_or_passwords(served: S
         await grace.connect({"token": token})
         assert (await grace.emit("status.set", {"status": "online"}))["ok"]
         await visitor.connect({})
-        started = await visitor.emit("conversation.start", {"name": "Ada"})
-        conv_id = started["conversation"]["id"]
-        await grace.recv("conversation.assigned")
+        conv_id = await start_chat_with(grace, visitor)
         sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": SECRETS[0]})
         assert sent["ok"]
         await grace.recv_until("message", lambda m: m["text"] == SECRETS[0])
