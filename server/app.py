@@ -102,8 +102,14 @@ def create_app(settings: Settings, assist_factory: AssistFactory = default_assis
 
 async def _disconnect_clients(app: web.Application) -> None:
     # Close sockets now, so clients reconnect (to a restarted or another server) at once instead
-    # of waiting for a ping timeout on a half-dead connection.
-    await app[SIO].shutdown()
+    # of waiting for a ping timeout on a half-dead connection; and so aiohttp's shutdown does not
+    # wait its timeout (60 s) for websocket handlers that would otherwise never end.
+    # python-socketio's shutdown() only stops its background tasks; closing every Engine.IO
+    # socket runs each namespace's disconnect handler while the chat is still up.
+    sio = app[SIO]
+    await sio.shutdown()
+    if sio.eio.sockets:
+        await sio.eio.disconnect()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

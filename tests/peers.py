@@ -115,8 +115,9 @@ class Peer:
         return items
 
     async def close(self) -> None:
-        if self.sio.connected:
-            await self.sio.disconnect()
+        # shutdown(), not disconnect(): a peer that is reconnecting at this moment must stop trying,
+        # or it connects again later and holds the server open.
+        await self.sio.shutdown()
 
 
 def agent_of(peer: Peer) -> dict[str, Any]:

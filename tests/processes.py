@@ -49,7 +49,8 @@ class ServerProcess:
             self.python, "-m", "server", *args, cwd=self.cwd, env=self.env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
-        out, _ = await asyncio.wait_for(proc.communicate(stdin.encode()), 20)
+        # Generous: a readiness bound, not a speed check; imports are slow on a loaded machine.
+        out, _ = await asyncio.wait_for(proc.communicate(stdin.encode()), 60)
         assert proc.returncode == status, out.decode()
         return out.decode()
 
@@ -62,7 +63,7 @@ class ServerProcess:
             )  # fmt: skip
         process = self.process
         try:
-            await wait_healthy(self.url, lambda: process.returncode, timeout=15)
+            await wait_healthy(self.url, lambda: process.returncode, timeout=45)
         except (RuntimeError, TimeoutError) as error:
             raise AssertionError(f"{error}:\n{self.log()}") from None
 

@@ -84,7 +84,7 @@ class ResumingClient:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        await self.sio.disconnect()
+        await self.sio.shutdown()  # also ends a reconnection under way (tests/peers.py)
 
     async def _on_connect(self) -> None:
         self.connects += 1
