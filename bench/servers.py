@@ -163,6 +163,7 @@ async def seed_agents(data_dir: Path, count: int, database_url: str | None = Non
     agent at the real profile, which is start-up work, not what is measured.
     """
     from common.db.engine import open_engine
+    from common.db.fast import open_fast
     from common.db.migrate import upgrade
     from server.auth.passwords import PasswordHasher
     from server.settings import load_settings
@@ -175,9 +176,11 @@ async def seed_agents(data_dir: Path, count: int, database_url: str | None = Non
 
     env = {"TANDEM_DATA_DIR": str(data_dir)} | ({"TANDEM_DATABASE_URL": database_url} if database_url else {})
     engine = open_engine(load_settings(env).database_url)
+    fast = None
     try:
         await upgrade(engine)
-        agents, sessions = AgentStore(engine, CheapHasher()), SessionStore(engine, 86400.0)
+        fast = await open_fast(engine)
+        agents, sessions = AgentStore(engine, CheapHasher()), SessionStore(engine, fast, 86400.0)
         admin = await agents.add("admin@bench.local", "Bench Admin", "bench-password", role="admin")
         tokens = []
         for n in range(count):
@@ -187,6 +190,8 @@ async def seed_agents(data_dir: Path, count: int, database_url: str | None = Non
             tokens.append(await sessions.create(agent.id))
         return tokens, await sessions.create(admin.id)
     finally:
+        if fast is not None:
+            await fast.close()
         await engine.dispose()
 
 

@@ -12,12 +12,14 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.db.engine import is_sqlite, open_engine, sqlite_path
+from common.db.fast import open_fast
 from common.db.migrate import upgrade
 from common.db.sqlite_inline import Checkpointer
 from server.chat.agent_ns import AgentNamespace
 from server.chat.assist_port import AssistFactory, AssistPort
 from server.chat.compose import build_chat
 from server.chat.context import ChatContext
+from server.chat.emits import LeanEmits
 from server.chat.live import Live, LocalLive
 from server.chat.packets import ClientPacket
 from server.chat.signals import RESYNC, Dispatch
@@ -34,7 +36,7 @@ from server.store.bundle import Stores
 from server.web import admin, api, assist_admin, health
 from server.web.headers import add_security_headers
 from server.web.http import api_errors
-from server.web.keys import ASSIST, CHAT, ENGINE, LIVE, ORIGINS, SETTINGS, STORES
+from server.web.keys import ASSIST, CHAT, ENGINE, FAST, LIVE, ORIGINS, SETTINGS, STORES
 from server.web.origins import cross_site_middleware, origin_middleware
 from server.web.pages import add_page_routes
 
@@ -55,6 +57,10 @@ async def default_assist(engine: AsyncEngine) -> AssistPort:
     except ImportError as error:
         raise AssistMissing(f"{error.name or error} is not installed: pip install 'tandem[assist]'") from None
     return await Assist.open(engine, load_assist_config())
+
+
+# How long stopping waits for clients' connections to close (see _disconnect_clients).
+DISCONNECT_SECONDS = 5.0
 
 
 class AssistMissing(RuntimeError):
@@ -106,10 +112,15 @@ async def _disconnect_clients(app: web.Application) -> None:
     # wait its timeout (60 s) for websocket handlers that would otherwise never end.
     # python-socketio's shutdown() only stops its background tasks; closing every Engine.IO
     # socket runs each namespace's disconnect handler while the chat is still up.
+    # Bounded: Engine.IO's close waits for the socket's writer to send the CLOSE packet, and a
+    # writer that already failed on a dead connection never will.
     sio = app[SIO]
     await sio.shutdown()
     if sio.eio.sockets:
-        await sio.eio.disconnect()
+        try:
+            await asyncio.wait_for(sio.eio.disconnect(), DISCONNECT_SECONDS)
+        except TimeoutError:
+            log.warning("some clients were not disconnected within %s s; stopping anyway", DISCONNECT_SECONDS)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -121,9 +132,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = open_engine(url, background_checkpoints=checkpointer is not None)
     await upgrade(engine)
     app[ENGINE] = engine
+    app[FAST] = await open_fast(engine)
     if checkpointer is not None:
         checkpointer.start()
     yield
+    await app[FAST].close()
     if checkpointer is not None:
         await checkpointer.stop()
     await engine.dispose()
@@ -133,7 +146,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:
     settings, sio = app[SETTINGS], app[SIO]
-    stores = Stores.open(app[ENGINE], settings.session_days * 86400)
+    stores = Stores.open(app[ENGINE], app[FAST], settings.session_days * 86400)
     app[STORES] = stores
     metrics = Metrics()
     live = _live(app, metrics)
@@ -160,10 +173,11 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
         await loaded.close()
 
 
-def _fanout(settings: Settings) -> ClusterManager | None:
-    """python-socketio's Redis manager when several processes share the work, else its default."""
+def _fanout(settings: Settings) -> LeanEmits:
+    """python-socketio's Redis manager when several processes share the work, else its in-process
+    one; each with the emits of server/chat/emits.py."""
     if settings.redis_url is None:
-        return None
+        return LeanEmits()
     return ClusterManager(settings.redis_url, cluster_prefix(settings.database_url), Dispatch())
 
 

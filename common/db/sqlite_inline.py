@@ -94,6 +94,11 @@ class InlineConnection:
         COMMIT and ROLLBACK on a closed one."""
         return self._conn if self._open else None
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, for statements run below SQLAlchemy (common/db/fast.py)."""
+        return self._conn
+
     def cursor(self) -> InlineCursor:
         return InlineCursor(self._conn.cursor())
 

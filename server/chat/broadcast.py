@@ -6,6 +6,7 @@ from typing import Any
 
 import socketio
 
+from server.chat.emits import Emit, EmitEach
 from server.chat.presence import Presence
 from server.chat.views import (
     agent_conversation_view,
@@ -35,6 +36,8 @@ class Broadcaster:
 
     def __init__(self, sio: socketio.AsyncServer, stores: Stores, presence: Presence) -> None:
         self._sio = sio
+        # create_app gives every server a manager with emit_each (LeanEmits, or the cluster's).
+        self._emitter: EmitEach = sio.manager
         self._stores = stores
         self._presence = presence
 
@@ -58,12 +61,15 @@ class Broadcaster:
                 await self._sio.disconnect(sid, namespace=AGENT_NS)
 
     async def message(self, conv: Conversation, message: Message, skip_sid: str | None = None) -> None:
-        """A stored message to the conversation's agent and, unless private, its visitor."""
+        """A stored message to the conversation's agent and, unless private, its visitor: one
+        emit_each, so one PUBLISH with several processes (server/chat/emits.py)."""
         payload = message_view(message)
+        emits = []
         if conv.agent_id is not None:
-            await self.to_agent(conv.agent_id, "message", payload, skip_sid)
+            emits.append(Emit("message", payload, AGENT_NS, agent_room(conv.agent_id), skip_sid))
         if not message.private:
-            await self.to_visitor(conv.visitor_id, "message", payload, skip_sid)
+            emits.append(Emit("message", payload, VISITOR_NS, visitor_room(conv.visitor_id), skip_sid))
+        await self._emitter.emit_each(emits)
 
     async def visitor_state(self, conv: Conversation, queue_position: int | None = None) -> None:
         await self.to_visitor(

@@ -11,9 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from socketio import packet
 
 UNDECODABLE = "\x00undecodable"  # a client that names its event so gets the same answer
+
+
+class OrjsonCodec:
+    """The JSON codec of our packets: orjson, several times faster than the standard library's on
+    the small payloads of chat events (docs/performance.md). What it refuses to read (numbers out
+    of a double's range, lone surrogates, nesting past 1,024) arrives as :data:`UNDECODABLE`."""
+
+    @staticmethod
+    def dumps(obj: Any, *_args: Any, **_kwargs: Any) -> str:
+        return orjson.dumps(obj).decode()
+
+    @staticmethod
+    def loads(text: str | bytes, *_args: Any, **_kwargs: Any) -> Any:
+        return orjson.loads(text)
 
 
 class ClientPacket(packet.Packet):  # type: ignore[misc]
@@ -21,6 +36,22 @@ class ClientPacket(packet.Packet):  # type: ignore[misc]
 
     packet_type: int
     data: Any
+    json = OrjsonCodec
+
+    @classmethod
+    def data_is_binary(cls, data: Any) -> bool:
+        """The same answer as python-socketio's, which builds a list of every item of every list and
+        dict it walks (run on every emit): here it stops at the first bytes."""
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, bytes | bytearray):
+                return True
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+        return False
 
     def decode(self, encoded_packet: Any) -> int:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,9 +11,23 @@ from server.store.models import QUEUED, Agent, Conversation, Message, Visitor
 
 
 def iso(ts: float | None) -> str | None:
+    """``ts`` in UTC to the millisecond, as ``datetime.fromtimestamp(ts, UTC).isoformat(timespec=
+    "milliseconds")`` gives it (the same rounding), with the date and time of each second built
+    once: every message view calls this, and formatting a datetime cost more than the view."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    fraction, whole = math.modf(ts)
+    micros = round(fraction * 1e6)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    elif micros < 0:
+        whole, micros = whole - 1, micros + 1_000_000
+    return f"{_utc_second(int(whole))}.{micros // 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=64)
+def _utc_second(whole: int) -> str:
+    return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def cid(conversation_id: int) -> str:

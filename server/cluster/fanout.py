@@ -21,17 +21,20 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import socketio
 
+from server.chat.emits import Emit, LeanEmits
 from server.chat.signals import Dispatch
 
 log = logging.getLogger("tandem.fanout")
 
 SIGNALS_NS = "/_tandem"  # no client may connect here: the namespaces are registered explicitly
 PROBE = "probe"
+# Several emits published as one message (emit_each): a chat message for its agent and its visitor.
+EACH_NS = "/_tandem_each"
 
 
 def cluster_prefix(database_url: str) -> str:
@@ -40,8 +43,11 @@ def cluster_prefix(database_url: str) -> str:
     return f"tandem:{hashlib.sha256(database_url.encode()).hexdigest()[:12]}"
 
 
-class ClusterManager(socketio.AsyncRedisManager):  # type: ignore[misc]
-    """Rooms and emits across processes, signals, and a subscription that checks itself."""
+class ClusterManager(socketio.AsyncRedisManager, LeanEmits):  # type: ignore[misc]
+    """Rooms and emits across processes, signals, and a subscription that checks itself.
+
+    Emits reach this process's sockets through :class:`LeanEmits` (after the Redis manager in the
+    method order, so it delivers what the Redis manager hands on locally)."""
 
     def __init__(
         self, url: str, prefix: str, dispatch: Dispatch, *, clock: Callable[[], float] = time.time
@@ -77,7 +83,33 @@ class ClusterManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         }
         return await self._publish(message) is not None
 
+    async def emit_each(self, emits: Sequence[Emit]) -> None:
+        """Each emit to this process's sockets, and to the others' in one PUBLISH."""
+        messages = [
+            {
+                "method": "emit",
+                "event": e.event,
+                "data": [e.data],
+                "binary": False,  # chat events carry JSON only
+                "namespace": e.namespace,
+                "room": e.room,
+                "skip_sid": e.skip_sid,
+                "callback": None,
+                "host_id": self.host_id,
+            }
+            for e in emits
+        ]
+        for message in messages:
+            await super()._handle_emit(message)
+        each = {"method": "emit", "namespace": EACH_NS, "data": messages, "host_id": self.host_id}
+        await self._publish(each)
+
     async def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("namespace") == EACH_NS:
+            for each in message.get("data") or ():
+                if isinstance(each, dict) and each.get("namespace") not in (SIGNALS_NS, EACH_NS):
+                    await super()._handle_emit(each)
+            return
         if message.get("namespace") != SIGNALS_NS:
             await super()._handle_emit(message)
             return

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common.db.fast import Fast
 from server.auth.passwords import PasswordHasher
 from server.store.absences import AbsenceStore
 from server.store.agents import AgentStore
@@ -27,13 +28,13 @@ class Stores:
     absences: AbsenceStore
 
     @classmethod
-    def open(cls, engine: AsyncEngine, session_seconds: float) -> Stores:
+    def open(cls, engine: AsyncEngine, fast: Fast, session_seconds: float) -> Stores:
         return cls(
             agents=AgentStore(engine, PasswordHasher()),
-            visitors=VisitorStore(engine),
-            conversations=ConversationStore(engine),
-            messages=MessageStore(engine),
+            visitors=VisitorStore(engine, fast),
+            conversations=ConversationStore(engine, fast),
+            messages=MessageStore(engine, fast),
             settings=SettingsStore(engine),
-            sessions=SessionStore(engine, session_seconds),
+            sessions=SessionStore(engine, fast, session_seconds),
             absences=AbsenceStore(engine),
         )

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from common.db.fast import Fast
 from server.db.schema import agents, conversations
 from server.store.messages import append_in
 from server.store.models import ASSIGNED, CLOSED, QUEUED, SYSTEM, Agent, Author, Conversation, Message
@@ -39,8 +39,9 @@ _OPEN_FOR_VISITOR = (
 class ConversationStore:
     """Creates, reads and moves conversations through their states."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, fast: Fast) -> None:
         self._engine = engine
+        self._fast = fast
 
     async def create(self, visitor_id: int, ip: str | None) -> Conversation:
         now = time.time()
@@ -61,10 +62,12 @@ class ConversationStore:
         return Conversation.from_row(row)
 
     async def get(self, conversation_id: int) -> Conversation | None:
-        return await self._one(_BY_ID, {"id": conversation_id})
+        row = await self._fast.one(_BY_ID, {"id": conversation_id})
+        return Conversation.from_mapping(row) if row else None
 
     async def open_for_visitor(self, visitor_id: int) -> Conversation | None:
-        return await self._one(_OPEN_FOR_VISITOR, {"visitor_id": visitor_id})
+        row = await self._fast.one(_OPEN_FOR_VISITOR, {"visitor_id": visitor_id})
+        return Conversation.from_mapping(row) if row else None
 
     async def for_visitor(self, visitor_id: int) -> list[Conversation]:
         return await self._many(conversations.c.visitor_id == visitor_id, order=conversations.c.id.desc())
@@ -215,11 +218,6 @@ class ConversationStore:
                 sa.update(conversations).where(where).values(**values).returning(conversations)
             )
         ).first()
-        return Conversation.from_row(row) if row else None
-
-    async def _one(self, query: sa.Select[Any], params: dict[str, Any]) -> Conversation | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query, params)).first()
         return Conversation.from_row(row) if row else None
 
     async def _many(self, where: sa.ColumnElement[bool], order: object) -> list[Conversation]:

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from common.db.fast import Fast
 from server.db.schema import conversations, messages
-from server.store.models import CLOSED, Author, Conversation, Message
+from server.store.appends import BY_CLIENT_ID, Append, Appended, GroupCommit
+from server.store.models import Author, Message
+
+__all__ = ["Appended", "ConversationClosed", "MessageStore", "append_in"]
 
 
 class ConversationClosed(Exception):
     """The conversation no longer takes messages."""
-
-
-@dataclass(frozen=True)
-class Appended:
-    """The stored message, and whether this call stored it (False: a retry found it); when it did,
-    the conversation as that transaction left it."""
-
-    message: Message
-    created: bool
-    conversation: Conversation | None = None
 
 
 async def append_in(
@@ -57,41 +49,7 @@ async def append_in(
     )
 
 
-def _allocate_statement(agent_public: bool) -> sa.Update:
-    """Next sequence number of an open conversation, returning the updated conversation row; no
-    row when the conversation is closed or missing. An agent's public message also records the
-    conversation's first response, once."""
-    values: dict[str, Any] = {"last_seq": conversations.c.last_seq + 1}
-    if agent_public:
-        values["first_response_at"] = sa.func.coalesce(conversations.c.first_response_at, sa.bindparam("now"))
-    return (
-        sa.update(conversations)
-        .where(conversations.c.id == sa.bindparam("conversation_id"))
-        .where(conversations.c.status != CLOSED)
-        .values(**values)
-        .returning(*conversations.c)
-    )
-
-
-# Every message runs these: built once, since building a statement costs more CPU than SQLite
-# spends running it (docs/performance.md); SQLAlchemy caches the compiled form.
-_ALLOCATE = _allocate_statement(agent_public=False)
-_ALLOCATE_FIRST_RESPONSE = _allocate_statement(agent_public=True)
 _INSERT = sa.insert(messages)
-_BY_CLIENT_ID = (
-    sa.select(messages)
-    .where(messages.c.conversation_id == sa.bindparam("conversation_id"))
-    .where(messages.c.client_id == sa.bindparam("client_id"))
-)
-
-
-async def _allocate(
-    conn: AsyncConnection, conversation_id: int, author: Author, private: bool, now: float
-) -> sa.Row[Any] | None:
-    if author.type == "agent" and not private:
-        params = {"conversation_id": conversation_id, "now": now}
-        return (await conn.execute(_ALLOCATE_FIRST_RESPONSE, params)).first()
-    return (await conn.execute(_ALLOCATE, {"conversation_id": conversation_id})).first()
 
 
 async def _insert(
@@ -126,18 +84,13 @@ async def _insert(
     return Message(id=row_id[0], **values)
 
 
-async def _by_client_id(conn: AsyncConnection, conversation_id: int, client_id: str) -> Message | None:
-    row = (
-        await conn.execute(_BY_CLIENT_ID, {"conversation_id": conversation_id, "client_id": client_id})
-    ).first()
-    return Message.from_row(row) if row else None
-
-
 class MessageStore:
     """Reads and idempotent writes of conversation messages."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, fast: Fast) -> None:
         self._engine = engine
+        self._fast = fast
+        self._commits = GroupCommit(fast)
 
     async def append(
         self,
@@ -148,48 +101,17 @@ class MessageStore:
         client_id: str,
         private: bool = False,
     ) -> Appended:
-        """Store a typed message once per ``client_id``; a retry returns the stored one.
-
-        One transaction, two statements on the way that matters (a new message): the UPDATE that
-        allocates the sequence number also checks the conversation is open, records an agent's
-        first response and returns the conversation as it now is; then the INSERT. A retry is
-        found by the unique ``(conversation_id, client_id)`` index instead of a read before every
-        send: its INSERT fails, the transaction (and its increment) rolls back, and the stored
-        message is read and returned.
-        """
-        now = time.time()
-        try:
-            async with self._engine.begin() as conn:
-                row = await _allocate(conn, conversation_id, author, private, now)
-                if row is None:  # closed (or gone): a retry of a message stored before still gets it
-                    stored = await _by_client_id(conn, conversation_id, client_id)
-                    if stored is None:
-                        raise ConversationClosed
-                    return Appended(stored, created=False)
-                conversation = Conversation.from_row(row)
-                message = await _insert(
-                    conn,
-                    conversation_id,
-                    conversation.last_seq,
-                    author,
-                    text,
-                    type="note" if private else "text",
-                    private=private,
-                    client_id=client_id,
-                    created_at=now,
-                )
-        except IntegrityError:
-            # This client_id is stored already: a retry, or two sends of it racing (the other one
-            # stored it; this one's sequence number increment was rolled back with the transaction).
-            found = await self.by_client_id(conversation_id, client_id)
-            if found is None:
-                raise
-            return Appended(found, created=False)
-        return Appended(message, created=True, conversation=conversation)
+        """Store a typed message once per ``client_id``; a retry returns the stored one. Answers
+        once the message is committed, together with others of the same moment
+        (server/store/appends.py)."""
+        appended = await self._commits.append(Append(conversation_id, author, text, client_id, private))
+        if appended is None:
+            raise ConversationClosed
+        return appended
 
     async def by_client_id(self, conversation_id: int, client_id: str) -> Message | None:
-        async with self._engine.connect() as conn:
-            return await _by_client_id(conn, conversation_id, client_id)
+        row = await self._fast.one(BY_CLIENT_ID, {"conversation_id": conversation_id, "client_id": client_id})
+        return Message.from_mapping(row) if row else None
 
     async def since(
         self, conversation_id: int, last_seq: int, *, include_private: bool, limit: int

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Final, Literal, Self, get_args
+from typing import Any, Final, Literal, Self, cast, get_args
 
 # A conversation waits in the queue, is held by one agent, or is over (docs/protocol.md).
 ConversationStatus = Literal["queued", "assigned", "closed"]
@@ -19,6 +21,26 @@ class _FromRow:
         """Build from a SQLAlchemy row (extra columns are ignored)."""
         mapping = row._mapping
         return cls(**{f.name: mapping[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> Self:
+        """Build from a driver's row read below SQLAlchemy (common/db/fast.py), which leaves
+        SQLite's booleans as 0 and 1."""
+        values = {name: mapping[name] for name in _names(cast(type, cls))}
+        for name in _booleans(cast(type, cls)):
+            if values[name] is not None:
+                values[name] = bool(values[name])
+        return cls(**values)
+
+
+@functools.cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+@functools.cache
+def _booleans(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.type == "bool")
 
 
 @dataclass(frozen=True)

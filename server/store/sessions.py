@@ -9,6 +9,7 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common.db.fast import Fast
 from server.db.schema import agents, sessions
 from server.store.models import Agent
 
@@ -30,8 +31,9 @@ _AGENT_FOR = (
 class SessionStore:
     """Creates, resolves and ends agent sessions."""
 
-    def __init__(self, engine: AsyncEngine, lifetime_seconds: float) -> None:
+    def __init__(self, engine: AsyncEngine, fast: Fast, lifetime_seconds: float) -> None:
         self._engine = engine
+        self._fast = fast
         self._lifetime = lifetime_seconds
 
     async def create(self, agent_id: int) -> str:
@@ -54,9 +56,8 @@ class SessionStore:
         # would not even hash) names no session.
         if not token or not token.isascii():
             return None
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(_AGENT_FOR, {"token_hash": _digest(token), "now": time.time()})).first()
-        return Agent.from_row(row) if row else None
+        row = await self._fast.one(_AGENT_FOR, {"token_hash": _digest(token), "now": time.time()})
+        return Agent.from_mapping(row) if row else None
 
     async def end(self, token: str) -> None:
         async with self._engine.begin() as conn:

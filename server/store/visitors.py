@@ -7,6 +7,7 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common.db.fast import Fast
 from server.db.schema import visitors
 from server.store.models import Visitor
 
@@ -17,8 +18,9 @@ _BY_ID = sa.select(visitors).where(visitors.c.id == sa.bindparam("id"))
 class VisitorStore:
     """Creates visitors and keeps their profile (pre-chat answers, page, browser) current."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, fast: Fast) -> None:
         self._engine = engine
+        self._fast = fast
 
     async def create(self, ip: str | None, user_agent: str | None) -> Visitor:
         now = time.time()
@@ -33,9 +35,8 @@ class VisitorStore:
         return Visitor.from_row(row)
 
     async def get(self, visitor_id: int) -> Visitor | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(_BY_ID, {"id": visitor_id})).first()
-        return Visitor.from_row(row) if row else None
+        row = await self._fast.one(_BY_ID, {"id": visitor_id})
+        return Visitor.from_mapping(row) if row else None
 
     async def many(self, visitor_ids: list[int]) -> dict[int, Visitor]:
         if not visitor_ids:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import BOTH_LAYOUTS, Running
-from tests.peers import Peer, agent_of, routing_settled, session_of
+from tests.peers import DEFAULT_TIMEOUT, Peer, agent_of, routing_settled, session_of
 
 # On one server, and on two sharing PostgreSQL and Redis with the clients spread over both.
 pytestmark = BOTH_LAYOUTS
@@ -32,9 +32,9 @@ def ids(queue: list[dict[str, Any]]) -> list[str]:
     return [c["id"] for c in queue]
 
 
-async def start_chat(visitor: Peer) -> dict[str, Any]:
+async def start_chat(visitor: Peer, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
     """Start a conversation; the acknowledged visitor view."""
-    ack = await visitor.emit("conversation.start", {})
+    ack = await visitor.emit("conversation.start", {}, timeout=timeout)
     assert ack["ok"], ack
     return dict(ack["conversation"])
 
@@ -352,7 +352,9 @@ async def test_fifty_concurrent_starts_four_agents(any_server: Running) -> None:
     """50 chats at once, 4 agents × 3: 12 assigned exactly once, 3 each; 38 wait in arrival order."""
     agents = [await any_server.agent(f"Agent{n}", capacity=3) for n in range(4)]
     visitors = list(await asyncio.gather(*(any_server.visitor() for _ in range(50))))
-    acks = await asyncio.gather(*(start_chat(v) for v in visitors))
+    # 50 starts at once queue on one database writer: on a loaded 2-core machine the last may take
+    # longer than one call's usual bound. What is checked is who gets what, not how fast.
+    acks = await asyncio.gather(*(start_chat(v, timeout=60) for v in visitors))
     by_conv = {ack["id"]: visitor for ack, visitor in zip(acks, visitors, strict=True)}
     assert len(by_conv) == 50
 

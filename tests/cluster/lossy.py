@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from server.app import SIO
-from server.cluster.fanout import ClusterManager
+from server.cluster.fanout import EACH_NS, ClusterManager
 from tests.conftest import Running
 from tests.peers import DEFAULT_TIMEOUT
 
@@ -51,12 +51,19 @@ def losing(server: Running, event: str, namespace: str) -> Iterator[Lost]:
     lost = Lost()
     deliver = manager._handle_emit
 
-    async def handle(message: dict[str, Any]) -> None:
-        remote = message.get("host_id") != manager.host_id
-        if remote and message.get("event") == event and message.get("namespace") == namespace:
+    def loses(message: dict[str, Any]) -> bool:
+        if message.get("event") == event and message.get("namespace") == namespace:
             lost.record(message)
-            return
-        await deliver(message)
+            return True
+        return False
+
+    async def handle(message: dict[str, Any]) -> None:
+        if message.get("host_id") == manager.host_id:
+            await deliver(message)
+        elif message.get("namespace") == EACH_NS:  # several emits in one message (emit_each)
+            await deliver({**message, "data": [m for m in message["data"] if not loses(m)]})
+        elif not loses(message):
+            await deliver(message)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(manager, "_handle_emit", handle)

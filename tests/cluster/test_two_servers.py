@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import aiohttp
+import pytest
 import redis.asyncio
 
+from server.app import SIO
+from server.cluster.fanout import EACH_NS, SIGNALS_NS
 from tests.conftest import PASSWORD, Running
 from tests.peers import agent_of, exchange, login, start_chat_with
 
@@ -53,3 +59,37 @@ async def test_a_dropped_subscription_makes_every_client_resync(two_servers: tup
         await client.aclose()
     for peer in (on_a, on_b):
         assert await peer.recv("resync", timeout=10) == {}
+
+
+async def test_a_chat_message_is_one_publish_for_its_agent_and_its_visitor(
+    two_servers: tuple[Running, Running], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """emit_each (server/chat/emits.py): the message for the agent's room and the visitor's room
+    goes to Redis as one PUBLISH, and each side still gets it once."""
+    a, b = two_servers
+    agent = await b.agent("Grace")
+    visitor = await a.visitor()
+    conversation_id = await start_chat_with(agent, visitor)
+    await visitor.fence()
+    visitor.drain("message")  # what the chat's start brought
+    manager = a.app[SIO].manager
+    published: list[dict[str, Any]] = []
+    publish = manager._publish
+
+    async def recording(data: dict[str, Any]) -> Any:
+        published.append(data)
+        return await publish(data)
+
+    monkeypatch.setattr(manager, "_publish", recording)
+    client_id = str(uuid.uuid4())
+    ack = await visitor.emit("message.send", {"client_id": client_id, "text": "hello"})
+    assert ack["ok"], ack
+    heard = await agent.recv_until("message", lambda m: m["client_id"] is not None)
+    assert heard == ack["message"]
+    monkeypatch.undo()
+    await visitor.nothing("message")  # the sender's own socket is skipped, as on one process
+    emits = [p for p in published if p["method"] == "emit" and p["namespace"] != SIGNALS_NS]
+    assert [(p["namespace"], [(m["namespace"], m["event"]) for m in p["data"]]) for p in emits] == [
+        (EACH_NS, [("/agent", "message"), ("/visitor", "message")])
+    ]
+    assert conversation_id == ack["message"]["conversation_id"]
