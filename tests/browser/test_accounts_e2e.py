@@ -8,7 +8,7 @@ import re
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.test_chat_e2e import sign_in
-from tests.conftest import PASSWORD, Running
+from tests.conftest import PASSWORD, Running, StartServer
 from tests.peers import login
 from tests.web.test_api import call
 
@@ -110,3 +110,27 @@ async def test_an_admin_resets_a_password_and_sees_it_once(server: Running, brow
     await expect(shown).to_contain_text("New password for Grace, shown once: ")
     password = (await shown.text_content() or "").rsplit(": ", 1)[1]
     await login(server.url, grace["email"], password)
+
+
+async def test_the_sign_in_form_says_when_sign_ins_are_throttled(
+    start_server: StartServer, browser: Browser
+) -> None:
+    server = await start_server(TANDEM_SIGNIN_ATTEMPTS_PER_ACCOUNT="2")
+    grace = await server.add_agent("Grace")
+    page = await new_page(browser)
+    await page.goto(server.url + "/console")
+    error = page.locator("[data-testid=login-error]")
+    for attempt, expected in enumerate(
+        [
+            "Wrong email or password",
+            "Wrong email or password",
+            "Too many sign-in attempts. Wait 15 minutes, then try again.",
+        ]
+    ):
+        await page.fill("[data-testid=login-form] [name=email]", grace["email"])
+        await page.fill(
+            "[data-testid=login-form] [name=password]", PASSWORD if attempt == 2 else "wrong guess"
+        )
+        await page.click("[data-testid=login-form] [type=submit]")
+        await expect(error).to_have_text(expected)
+    await expect(page.locator("[data-testid=status-select]")).to_have_count(0)
