@@ -126,6 +126,9 @@ async def test_the_admin_and_invitation_pages_pass_axe(
     await expect(page.locator("[data-testid=invite-link]")).to_have_value(re.compile("/invite/"))
     link = await page.locator("[data-testid=invite-link]").input_value()
     await assert_accessible(page, "the admin page with an invitation link")
+    await page.locator("[data-testid=agent-reset-password]").first.click()
+    await expect(page.locator("[data-testid=agent-reset-confirm]").first).to_be_visible()
+    await assert_accessible(page, "the admin page asking to confirm a password reset")
 
     await page.goto(link)
     await expect(page.locator("[data-testid=invite-form]")).to_be_visible()

@@ -106,10 +106,17 @@ async def test_an_admin_resets_a_password_and_sees_it_once(server: Running, brow
     admin = await admin_page(browser, server)
     row = admin.locator("[data-testid=agent-row]").filter(has_text=grace["email"])
     await row.locator("[data-testid=agent-reset-password]").click()
+    await expect(row).to_contain_text("Grace gets a new password and is signed out everywhere.")
+    await login(server.url, grace["email"], PASSWORD)  # nothing happened before the confirmation
+    await row.locator("[data-testid=agent-reset-confirm]").click()
     shown = row.locator("[data-testid=agent-new-password]")
     await expect(shown).to_contain_text("New password for Grace, shown once: ")
     password = (await shown.text_content() or "").rsplit(": ", 1)[1]
     await login(server.url, grace["email"], password)
+    status, _, _ = await call(
+        server, "POST", "/api/login", body={"email": grace["email"], "password": PASSWORD}
+    )
+    assert status == 401
 
 
 async def test_the_sign_in_form_says_when_sign_ins_are_throttled(

@@ -74,10 +74,25 @@ function agentRow(agent, me, reload) {
     patch({ capacity: value }, saveCapacity);
   });
   toggle.addEventListener("click", () => patch({ disabled: !agent.disabled }, toggle));
+  // Resetting signs the agent out everywhere: it asks once more before it acts.
   const reset = h("button", { type: "button", class: "btn btn-small", text: "Reset password", "data-testid": "agent-reset-password" });
+  const confirmReset = h("button", { type: "button", class: "btn btn-small btn-danger", text: "Reset and sign out",
+    "data-testid": "agent-reset-confirm" });
+  const cancelReset = h("button", { type: "button", class: "btn btn-small", text: "Cancel" });
+  const resetQuestion = h("div", { class: "inline", hidden: true, role: "group", "aria-label": `Reset the password of ${agent.name}` },
+    h("span", { text: `${agent.name} gets a new password and is signed out everywhere.` }), confirmReset, cancelReset);
   const newPassword = h("p", { class: "form-success", "data-testid": "agent-new-password", role: "status", hidden: true });
-  reset.addEventListener("click", () => guarded(error, reset, async () => {
+  /** @param {boolean} asking */
+  const ask = (asking) => {
+    resetQuestion.hidden = !asking;
+    reset.hidden = asking;
+    (asking ? confirmReset : reset).focus();
+  };
+  reset.addEventListener("click", () => ask(true));
+  cancelReset.addEventListener("click", () => ask(false));
+  confirmReset.addEventListener("click", () => guarded(error, confirmReset, async () => {
     const data = await api("POST", `/api/admin/agents/${encodeURIComponent(agent.id)}/password`, {});
+    ask(false);
     newPassword.textContent = `New password for ${agent.name}, shown once: ${data.password}`;
     newPassword.hidden = false;
   }));
@@ -91,7 +106,7 @@ function agentRow(agent, me, reload) {
     h("td", {}, h("span", { class: `dot dot-${agent.connected ? agent.status : "offline"}` }), ` ${status} · load ${agent.load ?? 0}`),
     h("td", {}, h("span", { class: agent.disabled ? "badge badge-closed" : "badge badge-assigned",
       "data-testid": "agent-disabled", text: agent.disabled ? "Disabled" : "Active" })),
-    h("td", {}, h("div", { class: "inline" }, toggle, reset), error, newPassword));
+    h("td", {}, h("div", { class: "inline" }, toggle, reset), resetQuestion, error, newPassword));
 }
 
 /**
