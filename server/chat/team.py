@@ -60,7 +60,10 @@ class Team:
         if agent is None:
             return None
         await self._stores.sessions.end_all(agent.id, keep=keep)
-        await self._signals.send(AGENT_SIGNED_OUT, {"agent_id": agent.id, "token": None, "keep": keep})
+        await self._signals.send(
+            AGENT_SIGNED_OUT,
+            {"agent_id": agent.id, "token": None, "keep": keep, "reason": "password_changed"},
+        )
         log.info("agent a_%s has a new password", agent.id)
         return agent
 
