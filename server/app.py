@@ -33,7 +33,7 @@ from server.metrics import Metrics
 from server.origins import OriginPolicy
 from server.settings import Settings
 from server.store.bundle import Stores
-from server.web import admin, api, assist_admin, health
+from server.web import accounts, admin, api, assist_admin, health
 from server.web.headers import add_security_headers
 from server.web.http import api_errors
 from server.web.keys import ASSIST, CHAT, ENGINE, FAST, LIVE, ORIGINS, SETTINGS, STORES
@@ -98,6 +98,7 @@ def create_app(settings: Settings, assist_factory: AssistFactory = default_assis
     app.add_routes(health.routes)
     app.add_routes(api.routes)
     app.add_routes(admin.routes)
+    app.add_routes(accounts.routes)
     app.add_routes(assist_admin.routes)
     add_page_routes(app)
     app.cleanup_ctx.append(_database)
@@ -146,7 +147,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:
     settings, sio = app[SETTINGS], app[SIO]
-    stores = Stores.open(app[ENGINE], app[FAST], settings.session_days * 86400)
+    stores = Stores.open(app[ENGINE], app[FAST], settings.session_days * 86400, settings.signin_limits)
     app[STORES] = stores
     metrics = Metrics()
     live = _live(app, metrics)
@@ -225,8 +226,9 @@ async def ensure_demo_agent(chat: ChatContext) -> None:
         DEMO_EMAIL, "Demo Admin", password, role="admin", capacity=chat.settings.default_capacity
     )
     url = f"{chat.settings.public_origin}/console"
-    # Printed, not logged: logs never carry passwords. Shown once; change it in /admin.
+    # Printed, not logged: logs never carry passwords. Shown once; change it in the console.
     print(
-        f"\nDemo admin created. Sign in at {url}\n  email:    {DEMO_EMAIL}\n  password: {password}\n",
+        f"\nDemo admin created. Sign in at {url}\n  email:    {DEMO_EMAIL}\n  password: {password}\n"
+        f"  (lost it? tandem agent password {DEMO_EMAIL} --generate)\n",
         flush=True,
     )

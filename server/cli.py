@@ -5,20 +5,25 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.cli import run_on_database
+from common.db.fast import open_fast
 from common.db.migrate import current_revision
 from common.settings import SettingsError
 from server.auth.passwords import PasswordHasher
 from server.logs import setup_logging
 from server.settings import Settings, load_settings
 from server.store.agents import ROLES, AgentStore, DuplicateEmail
+from server.store.models import Agent
+from server.store.sessions import SessionStore
 
 T = TypeVar("T")
 log = logging.getLogger("tandem")
@@ -152,6 +157,38 @@ def agent_add(email: str, name: str, role: str, capacity: int) -> None:
     except DuplicateEmail:
         raise click.ClickException(f"an agent with email {email} exists already") from None
     click.echo(f"added a_{created.id} {created.email} ({created.role}, capacity {created.capacity})")
+
+
+@agent.command("password")
+@click.argument("email")
+@click.option("--generate", is_flag=True, help="Make up a password and print it, instead of reading one.")
+def agent_password(email: str, generate: bool) -> None:
+    """Set an agent's password and sign them out everywhere (a lost demo password too:
+    `tandem agent password demo@tandem.local --generate`). The password is read from a prompt, or
+    from stdin when piped."""
+    password = secrets.token_urlsafe(12) if generate else _read_password()
+    if len(password) < 8:
+        raise click.ClickException("the password must be at least 8 characters")
+    changed = run_on_database(lambda engine: _set_password(engine, email, password), _settings().database_url)
+    if changed is None:
+        raise click.ClickException(f"no agent has the email {email.strip().lower()}")
+    click.echo(f"new password for a_{changed.id} {changed.email}; their sessions are ended")
+    if generate:
+        click.echo(f"password: {password}")
+
+
+async def _set_password(engine: AsyncEngine, email: str, password: str) -> Agent | None:
+    agents = AgentStore(engine, PasswordHasher())
+    found = await agents.by_email(email)
+    if found is None:
+        return None
+    # Sessions are in the database: a running server refuses them from the next request or event.
+    fast = await open_fast(engine)
+    try:
+        await SessionStore(engine, fast, 0).end_all(found.id)
+    finally:
+        await fast.close()
+    return await agents.update(found.id, password=password)
 
 
 @agent.command("list")

@@ -24,6 +24,15 @@ from server.origins import parse_origin
 
 
 @dataclass(frozen=True)
+class SigninLimits:
+    """Sign-in attempts allowed per window, for one account and for one client address."""
+
+    per_account: int
+    per_address: int
+    window_seconds: float
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every knob of a Tandem server, documented in the README."""
 
@@ -43,6 +52,9 @@ class Settings:
     conversations_per_visitor_hour: int = 5
     conversations_per_ip_hour: int = 30
     session_days: int = 14
+    # Sign-in attempts allowed per window, per account and per client address (server/store/signins.py).
+    signin_limits: SigninLimits = SigninLimits(per_account=5, per_address=20, window_seconds=900.0)
+    invite_hours: float = 72.0
     assist_enabled: bool = True
     # Several processes share the work through Redis (fan-out, presence) and PostgreSQL.
     redis_url: str | None = None
@@ -139,5 +151,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         events_burst=read_int(env, "TANDEM_EVENTS_BURST", 20, minimum=1),
         conversations_per_visitor_hour=read_int(env, "TANDEM_CONVERSATIONS_PER_VISITOR_HOUR", 5, 1),
         conversations_per_ip_hour=read_int(env, "TANDEM_CONVERSATIONS_PER_IP_HOUR", 30, 1),
+        signin_limits=SigninLimits(
+            per_account=read_int(env, "TANDEM_SIGNIN_ATTEMPTS_PER_ACCOUNT", 5, minimum=1),
+            per_address=read_int(env, "TANDEM_SIGNIN_ATTEMPTS_PER_ADDRESS", 20, minimum=1),
+            window_seconds=read_float(env, "TANDEM_SIGNIN_WINDOW_SECONDS", 900.0, minimum=1.0),
+        ),
+        invite_hours=read_float(env, "TANDEM_INVITE_HOURS", 72.0, minimum=0.01),
         assist_enabled=read_choice(env, "TANDEM_ASSIST", "on", ("on", "off")) == "on",
     )

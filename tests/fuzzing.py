@@ -97,6 +97,9 @@ def fields(known: Known) -> dict[str, st.SearchStrategy[Any]]:
         ),
         # The admin API's fields.
         "password": st.one_of(st.just("a long password"), TEXT, ANYTHING),
+        # Never the fuzzing agents' own password: a change would end the fuzzing clients' sessions.
+        "current_password": st.one_of(st.just("not the password"), TEXT, ANYTHING),
+        "new_password": st.one_of(st.just("a long password"), TEXT, ANYTHING),
         "role": st.one_of(st.sampled_from(["agent", "admin"]), ANYTHING),
         "capacity": st.one_of(INTS, ANYTHING),
         "disabled": ANYTHING,  # sent only for the sacrificial agent (see HTTP_CALLS)
@@ -150,6 +153,11 @@ HTTP_CALLS: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("GET", "/api/admin/kb/{id}", None),
     ("GET", "/api/admin/kb/search", None),
     ("GET", "/api/admin/assist/report", None),
+    ("POST", "/api/me/password", ("current_password", "new_password")),
+    ("POST", "/api/admin/agents/{id}/password", ("password",)),
+    ("POST", "/api/admin/invites", ("email", "role", "capacity")),
+    ("GET", "/api/invites/{id}", None),
+    ("POST", "/api/invites/{id}", ("name", "password")),
     ("GET", "/healthz", None),
 ]
 

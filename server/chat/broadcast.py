@@ -52,12 +52,16 @@ class Broadcaster:
     async def to_agents(self, event: str, data: Any) -> None:
         await self._sio.emit(event, data, room=AGENTS_ROOM, namespace=AGENT_NS)
 
-    async def disconnect_agent_here(self, agent_id: int, token: str | None = None) -> None:
+    async def disconnect_agent_here(
+        self, agent_id: int, token: str | None = None, *, keep: str | None = None
+    ) -> None:
         """Close an agent's sockets on this process, or only those signed in with ``token`` (a
-        sign-out): a socket without a live session must hear no more queue or agents updates.
-        Every process does this on the ``agent.signed_out`` signal."""
+        sign-out), never those signed in with ``keep`` (the session that changed the password): a
+        socket without a live session must hear no more queue or agents updates. Every process
+        does this on the ``agent.signed_out`` signal."""
         for sid, _ in list(self._sio.manager.get_participants(AGENT_NS, agent_room(agent_id))):
-            if token is None or (await self._sio.get_session(sid, namespace=AGENT_NS)).get("token") == token:
+            opened_with = (await self._sio.get_session(sid, namespace=AGENT_NS)).get("token")
+            if (token is None or opened_with == token) and (keep is None or opened_with != keep):
                 await self._sio.disconnect(sid, namespace=AGENT_NS)
 
     async def message(self, conv: Conversation, message: Message, skip_sid: str | None = None) -> None:

@@ -64,7 +64,9 @@ def build_chat(
 
 def _follow_signals(chat: ChatContext, sio: socketio.AsyncServer, assist: AssistSlot) -> None:
     async def signed_out(data: dict[str, Any]) -> None:
-        await chat.broadcaster.disconnect_agent_here(int(data["agent_id"]), data.get("token"))
+        await chat.broadcaster.disconnect_agent_here(
+            int(data["agent_id"]), data.get("token"), keep=data.get("keep")
+        )
 
     async def settings_changed(_: dict[str, Any]) -> None:
         chat.origins.set_admin_origins((await chat.stores.settings.widget()).allowed_origins)

@@ -52,6 +52,21 @@ class Team:
         await self._out.agents_changed()
         return agent
 
+    async def do_set_password(self, agent_id: int, password: str, *, keep: str | None = None) -> Agent | None:
+        """Give an agent a new password and end their sessions, all but ``keep`` (the session of
+        an agent who changed their own), closing those sockets on every process; None when there
+        is no such agent."""
+        agent = await self._stores.agents.update(agent_id, password=password)
+        if agent is None:
+            return None
+        await self._stores.sessions.end_all(agent.id, keep=keep)
+        await self._signals.send(
+            AGENT_SIGNED_OUT,
+            {"agent_id": agent.id, "token": None, "keep": keep, "reason": "password_changed"},
+        )
+        log.info("agent a_%s has a new password", agent.id)
+        return agent
+
     async def do_update(self, agent_id: int, changes: dict[str, Any]) -> Agent | None:
         """Apply checked ``changes`` (name, role, capacity, disabled); None when there is no such
         agent. Disabling signs the agent out everywhere, closes their sockets and puts their chats

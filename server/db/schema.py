@@ -113,3 +113,28 @@ agent_absences = sa.Table(
     sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("deadline", sa.Float, nullable=False),
 )
+
+# An invitation to join as an agent: a link that works once, until it expires. Only a hash of its
+# token is kept, as for sessions.
+agent_invites = sa.Table(
+    "agent_invites",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("agents.id", ondelete="SET NULL")),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("used_at", sa.Float),
+)
+
+# Failed sign-ins, counted per key ("account:<email>", "address:<ip>") in fixed windows: in the
+# database, so the limit holds whichever process a guess reaches.
+signin_failures = sa.Table(
+    "signin_failures",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("window_start", sa.Float, nullable=False, index=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+)

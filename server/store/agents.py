@@ -75,6 +75,21 @@ class AgentStore:
             return None
         return Agent.from_row(row)
 
+    async def by_email(self, email: str) -> Agent | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(agents).where(agents.c.email == email.strip().lower()))
+            ).first()
+        return Agent.from_row(row) if row else None
+
+    async def check_password(self, agent_id: int, password: str) -> bool:
+        """Whether ``password`` is the agent's (asked again before a password is changed)."""
+        async with self._engine.connect() as conn:
+            stored = (
+                await conn.execute(sa.select(agents.c.password_hash).where(agents.c.id == agent_id))
+            ).scalar_one_or_none()
+        return stored is not None and self._hasher.verify(stored, password)
+
     async def update(self, agent_id: int, **values: object) -> Agent | None:
         """Change any of name, role, capacity, status, disabled, password."""
         if "password" in values:

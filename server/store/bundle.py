@@ -8,12 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.db.fast import Fast
 from server.auth.passwords import PasswordHasher
+from server.settings import SigninLimits
 from server.store.absences import AbsenceStore
 from server.store.agents import AgentStore
 from server.store.conversations import ConversationStore
+from server.store.invites import InviteStore
 from server.store.messages import MessageStore
 from server.store.sessions import SessionStore
 from server.store.settings import SettingsStore
+from server.store.signins import SigninThrottle
 from server.store.visitors import VisitorStore
 
 
@@ -26,15 +29,22 @@ class Stores:
     settings: SettingsStore
     sessions: SessionStore
     absences: AbsenceStore
+    invites: InviteStore
+    signins: SigninThrottle
 
     @classmethod
-    def open(cls, engine: AsyncEngine, fast: Fast, session_seconds: float) -> Stores:
+    def open(
+        cls, engine: AsyncEngine, fast: Fast, session_seconds: float, signin_limits: SigninLimits
+    ) -> Stores:
+        hasher = PasswordHasher()
         return cls(
-            agents=AgentStore(engine, PasswordHasher()),
+            agents=AgentStore(engine, hasher),
             visitors=VisitorStore(engine, fast),
             conversations=ConversationStore(engine, fast),
             messages=MessageStore(engine, fast),
             settings=SettingsStore(engine),
             sessions=SessionStore(engine, fast, session_seconds),
             absences=AbsenceStore(engine),
+            invites=InviteStore(engine, hasher),
+            signins=SigninThrottle(engine, signin_limits),
         )

@@ -63,7 +63,11 @@ class SessionStore:
         async with self._engine.begin() as conn:
             await conn.execute(sa.delete(sessions).where(sessions.c.token_hash == _digest(token)))
 
-    async def end_all(self, agent_id: int) -> None:
-        """Sign an agent out everywhere (they were disabled)."""
+    async def end_all(self, agent_id: int, *, keep: str | None = None) -> None:
+        """Sign an agent out everywhere (they were disabled, or their password changed), except
+        in the session ``keep`` (the one that changed it)."""
+        statement = sa.delete(sessions).where(sessions.c.agent_id == agent_id)
+        if keep is not None:
+            statement = statement.where(sessions.c.token_hash != _digest(keep))
         async with self._engine.begin() as conn:
-            await conn.execute(sa.delete(sessions).where(sessions.c.agent_id == agent_id))
+            await conn.execute(statement)

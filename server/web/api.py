@@ -8,9 +8,10 @@ from server.auth.cookie import COOKIE_NAME
 from server.chat.access import require
 from server.chat.checks import check_id
 from server.chat.views import agent_conversation_view, message_view, visitor_details_view
+from server.store.models import Agent
 from server.web.headers import is_https
 from server.web.http import authorised, current_agent, fail, json_body, session_token
-from server.web.keys import CHAT, SETTINGS, STORES
+from server.web.keys import CHAT, ORIGINS, SETTINGS, STORES
 
 routes = web.RouteTableDef()
 
@@ -22,13 +23,37 @@ async def login(request: web.Request) -> web.Response:
     if not isinstance(email, str) or not isinstance(password, str):
         fail(400, "bad_request", "'email' and 'password' are required")
     stores = request.app[STORES]
+    address = request.app[ORIGINS].proxies.client_ip(request)
+    # Counted before the password is checked: parallel guesses cannot outrun the count.
+    check_throttle(await stores.signins.attempt(email, address))
     agent = await stores.agents.authenticate(email, password)
     if agent is None:
         request.app.logger.info("failed sign-in")
         fail(401, "invalid_credentials", "Wrong email or password")
-    token = await stores.sessions.create(agent.id)
+    await stores.signins.succeeded(email, address)
     request.app.logger.info("agent a_%s signed in", agent.id)
-    response = web.json_response({"agent": await request.app[CHAT].team.view(agent), "token": token})
+    return await signed_in(request, agent)
+
+
+def check_throttle(wait_seconds: int) -> None:
+    """A 429 with ``Retry-After`` while sign-ins are throttled (server/store/signins.py)."""
+    if wait_seconds > 0:
+        minutes = -(-wait_seconds // 60)
+        when = f"{wait_seconds} seconds" if wait_seconds < 60 else f"{minutes} minute{'s' * (minutes > 1)}"
+        fail(
+            429,
+            "rate_limited",
+            f"Too many sign-in attempts. Wait {when}, then try again.",
+            {"Retry-After": str(wait_seconds)},
+        )
+
+
+async def signed_in(request: web.Request, agent: Agent, status: int = 200) -> web.Response:
+    """A new session for ``agent``: the agent, its token, and the session cookie."""
+    token = await request.app[STORES].sessions.create(agent.id)
+    response = web.json_response(
+        {"agent": await request.app[CHAT].team.view(agent), "token": token}, status=status
+    )
     response.set_cookie(
         COOKIE_NAME,
         token,

@@ -30,7 +30,7 @@ def is_https(request: web.Request) -> bool:
 
 def _csp(path: str) -> tuple[str | None, bool]:
     """The policy for ``path``, and whether it may be framed by no one."""
-    if path in ("/console", "/admin") or path.startswith("/console/"):
+    if path in ("/console", "/admin") or path.startswith(("/console/", "/invite/")):
         return _PAGE_CSP + _FRAMED_NOWHERE, True
     if path == "/":
         return _PAGE_CSP, False  # the demo shop: a page like any site embedding the widget

@@ -30,6 +30,7 @@ STATUS_OF = {
     "invalid_credentials": 401,
     "forbidden": 403,
     "origin_not_allowed": 403,
+    "wrong_password": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,
@@ -45,15 +46,16 @@ CODE_OF = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "
 class ApiError(Exception):
     """An HTTP error answered as ``{"error": {"code", "message", "request_id"}}``."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
 
 
-def fail(status: int, code: str, message: str) -> NoReturn:
-    raise ApiError(status, code, message)
+def fail(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> NoReturn:
+    raise ApiError(status, code, message, headers)
 
 
 def error_response(
@@ -71,7 +73,7 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     try:
         response = await handler(request)
     except ApiError as error:
-        return error_response(request, error.status, error.code, error.message)
+        return error_response(request, error.status, error.code, error.message, error.headers)
     except ChatError as error:
         return error_response(request, STATUS_OF.get(error.code, 400), error.code, error.message)
     except web.HTTPException as error:

@@ -32,6 +32,8 @@ export function agentsSection(me) {
     h("h2", { text: "Agents" }),
     loadError,
     h("div", { class: "table-wrap" }, table),
+    h("h3", { text: "Invite an agent" }),
+    inviteForm(),
     h("h3", { text: "Add an agent" }),
     addAgentForm(reload));
   reload();
@@ -72,6 +74,28 @@ function agentRow(agent, me, reload) {
     patch({ capacity: value }, saveCapacity);
   });
   toggle.addEventListener("click", () => patch({ disabled: !agent.disabled }, toggle));
+  // Resetting signs the agent out everywhere: it asks once more before it acts.
+  const reset = h("button", { type: "button", class: "btn btn-small", text: "Reset password", "data-testid": "agent-reset-password" });
+  const confirmReset = h("button", { type: "button", class: "btn btn-small btn-danger", text: "Reset and sign out",
+    "data-testid": "agent-reset-confirm" });
+  const cancelReset = h("button", { type: "button", class: "btn btn-small", text: "Cancel" });
+  const resetQuestion = h("div", { class: "inline", hidden: true, role: "group", "aria-label": `Reset the password of ${agent.name}` },
+    h("span", { text: `${agent.name} gets a new password and is signed out everywhere.` }), confirmReset, cancelReset);
+  const newPassword = h("p", { class: "form-success", "data-testid": "agent-new-password", role: "status", hidden: true });
+  /** @param {boolean} asking */
+  const ask = (asking) => {
+    resetQuestion.hidden = !asking;
+    reset.hidden = asking;
+    (asking ? confirmReset : reset).focus();
+  };
+  reset.addEventListener("click", () => ask(true));
+  cancelReset.addEventListener("click", () => ask(false));
+  confirmReset.addEventListener("click", () => guarded(error, confirmReset, async () => {
+    const data = await api("POST", `/api/admin/agents/${encodeURIComponent(agent.id)}/password`, {});
+    ask(false);
+    newPassword.textContent = `New password for ${agent.name}, shown once: ${data.password}`;
+    newPassword.hidden = false;
+  }));
 
   const status = agent.connected ? agent.status : `${agent.status}, not connected`;
   return h("tr", { "data-testid": "agent-row", "data-agent-id": agent.id, class: agent.disabled ? "row-disabled" : "" },
@@ -82,7 +106,7 @@ function agentRow(agent, me, reload) {
     h("td", {}, h("span", { class: `dot dot-${agent.connected ? agent.status : "offline"}` }), ` ${status} · load ${agent.load ?? 0}`),
     h("td", {}, h("span", { class: agent.disabled ? "badge badge-closed" : "badge badge-assigned",
       "data-testid": "agent-disabled", text: agent.disabled ? "Disabled" : "Active" })),
-    h("td", {}, h("div", { class: "inline" }, toggle), error));
+    h("td", {}, h("div", { class: "inline" }, toggle, reset), resetQuestion, error, newPassword));
 }
 
 /**
@@ -110,6 +134,38 @@ function addAgentForm(reload) {
       form.reset();
       await reload();
     }
+  });
+  return form;
+}
+
+/** The invitation form: an admin makes a link that works once, and copies it to the new agent. */
+function inviteForm() {
+  const error = errorSlot();
+  const email = h("input", { type: "email", name: "email", required: true, autocomplete: "off" });
+  const role = select("role", ROLES, "agent");
+  const capacity = h("input", { type: "number", name: "capacity", min: "1", max: "50", step: "1", value: "3" });
+  const submit = h("button", { type: "submit", class: "btn btn-primary", text: "Create invitation link" });
+  const link = h("input", { type: "text", readonly: true, "data-testid": "invite-link" });
+  const made = h("div", { class: "field field-wide", hidden: true },
+    h("label", { for: "invite-link", text: "Send this link to the new agent (it works once)" }), link,
+    h("p", { class: "hint", "data-testid": "invite-expiry" }));
+  link.id = "invite-link";
+  const form = h("form", { class: "form-grid", "data-testid": "invite-form" },
+    field("Email", email), field("Role", role), field("Capacity", capacity, "Conversations at once"),
+    h("div", { class: "form-actions" }, submit, error), made);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    /** @type {{email: string, role: string, capacity?: number}} */
+    const body = { email: email.value.trim(), role: role.value };
+    if (capacity.value !== "") body.capacity = Number(capacity.value);
+    await guarded(error, submit, async () => {
+      const { invite } = await api("POST", "/api/admin/invites", body);
+      link.value = invite.url;
+      const expiry = /** @type {HTMLElement} */ (made.querySelector(".hint"));
+      expiry.textContent = `For ${invite.email}, until ${new Date(invite.expires_at).toLocaleString()}.`;
+      made.hidden = false;
+      link.select();
+    });
   });
   return form;
 }

@@ -56,6 +56,7 @@ export const actionMethods = {
    */
   async loadVisitor(id) {
     this.details.hidden = false;
+    this.drawer.setAvailable(true);
     const cached = this.state.visitors.get(id);
     if (cached) this.panel.show(cached, id);
     else this.panel.loading();

@@ -3,13 +3,19 @@ import { requireAgent, showSignIn } from "../lib/auth.js";
 import { startConsole } from "./app.js";
 import { showTranscript } from "./transcript.js";
 import { TitleFlasher } from "./title.js";
+import { showInvite } from "./invite.js";
 
 const BASE_TITLE = "Tandem console";
 const TRANSCRIPT_PREFIX = "/console/transcripts/";
+const INVITE_PREFIX = "/invite/";
 
 async function main() {
   const root = /** @type {HTMLElement} */ (document.getElementById("app"));
   const path = location.pathname;
+  if (path.startsWith(INVITE_PREFIX)) {
+    await showInvite(root, decodeURIComponent(path.slice(INVITE_PREFIX.length)));
+    return;
+  }
   if (path.startsWith(TRANSCRIPT_PREFIX)) {
     const id = decodeURIComponent(path.slice(TRANSCRIPT_PREFIX.length).replace(/\/+$/, ""));
     const agent = await requireAgent(root, { heading: "Sign in to see this transcript" });

@@ -5,6 +5,8 @@ import { Sidebar } from "./sidebar.js";
 import { ConversationView } from "./conversation.js";
 import { VisitorPanel } from "./visitor.js";
 import { AssistPanel } from "./assist.js";
+import { PanelDrawer } from "./drawer.js";
+import { openPasswordDialog } from "./account.js";
 
 const TOAST_MS = 6000;
 /** @typedef {import("../lib/types.js").Agent["status"]} Status */
@@ -41,16 +43,21 @@ export const layoutMethods = {
     this.adminLink = h("a", { href: "/admin", class: "btn btn-ghost", text: "Admin", hidden: true });
     this.banner = h("div", { class: "banner", role: "status", "data-testid": "connection-banner", text: "Connecting…" });
     this.chat = h("main", { class: "chat" });
-    this.details = h("aside", { class: "details-col", hidden: true }, this.assistPanel.el, this.panel.el);
+    this.details = h("aside", { class: "details-col", hidden: true, "aria-label": "Suggestions and visitor details" });
+    this.drawer = new PanelDrawer(this.details, [{ key: "assist", label: "Suggestions" }, { key: "visitor", label: "Visitor" }]);
+    replace(this.details, this.drawer.closeButton, this.assistPanel.el, this.panel.el);
     this.toasts = h("div", { class: "toasts", role: "status", "aria-live": "polite" });
     replace(this.root,
       h("header", { class: "topbar" },
         h("a", { class: "brand", href: "/console" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Tandem"),
         h("div", { class: "topbar-right" },
+          this.drawer.el,
           this.meName,
           h("span", { class: `dot dot-${this.state.me.status}`, "data-role": "my-dot" }),
           this.statusSelect,
           this.adminLink,
+          h("button", { type: "button", class: "btn btn-ghost", "data-testid": "change-password", text: "Password",
+            onclick: () => openPasswordDialog(this.root, (text) => this.toast(text)) }),
           h("button", { type: "button", class: "btn btn-ghost", "data-testid": "sign-out", text: "Sign out",
             onclick: () => this.signOut() }))),
       this.banner,
@@ -72,6 +79,7 @@ export const layoutMethods = {
 
   showPlaceholder() {
     this.details.hidden = true;
+    this.drawer.setAvailable(false);
     this.panel.clear();
     replace(this.chat, h("div", { class: "placeholder" },
       h("p", { text: "Select a conversation, or take one from the queue." })));

@@ -12,6 +12,7 @@ import type { Sidebar } from "./sidebar.js";
 import type { ConversationView } from "./conversation.js";
 import type { VisitorPanel } from "./visitor.js";
 import type { AssistPanel } from "./assist.js";
+import type { PanelDrawer } from "./drawer.js";
 
 type Mixins = typeof layoutMethods &
   typeof eventMethods &
@@ -32,5 +33,6 @@ export interface App extends ConsoleApp, Mixins {
   banner: HTMLDivElement;
   chat: HTMLElement;
   details: HTMLElement;
+  drawer: PanelDrawer;
   toasts: HTMLDivElement;
 }

@@ -44,8 +44,43 @@ function openPanel(w) {
   }
   render(w);
   scrollDown(w, true);
-  const first = [v.composer, v.offlineText].find((el) => el.offsetParent);
+  // The first field the visitor is asked to fill: a pre-chat or leave-a-message field when one
+  // is shown, else the composer.
+  const first = focusable(v.panel).find((el) => el.matches("input, textarea"));
   if (first) first.focus();
+}
+
+const FOCUSABLE = "button, input, textarea, select, a[href], [tabindex]:not([tabindex='-1'])";
+
+/**
+ * The elements of `panel` that Tab reaches now, in order.
+ * @param {HTMLElement} panel
+ * @returns {HTMLElement[]}
+ */
+function focusable(panel) {
+  return /** @type {HTMLElement[]} */ ([...panel.querySelectorAll(FOCUSABLE)])
+    .filter((el) => el.offsetParent && !(/** @type {HTMLButtonElement} */ (el).disabled));
+}
+
+/**
+ * Keep Tab and Shift+Tab inside the open panel (it is a dialog): past the last control comes the
+ * first again, and the other way round.
+ * @param {WidgetState} w
+ * @param {KeyboardEvent} e
+ */
+function keepTabInside(w, e) {
+  const items = focusable(w.v.panel);
+  if (!items.length) return;
+  const first = items[0];
+  const last = items[items.length - 1];
+  const active = w.shadow.activeElement;
+  if (e.shiftKey && (active === first || !items.includes(/** @type {HTMLElement} */ (active)))) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (active === last || !items.includes(/** @type {HTMLElement} */ (active)))) {
+    e.preventDefault();
+    first.focus();
+  }
 }
 
 /**
@@ -72,8 +107,10 @@ function bindDom(w) {
   const sendNow = () => send(w);
   v.launcher.addEventListener("click", () => (w.isOpen ? closePanel(w) : openPanel(w)));
   v.close.addEventListener("click", () => closePanel(w));
-  v.panel.addEventListener("keydown", (e) => {
+  v.root.addEventListener("keydown", (e) => {
+    if (!w.isOpen) return;
     if (e.key === "Escape") closePanel(w);
+    else if (e.key === "Tab") keepTabInside(w, e);
   });
   v.composer.addEventListener("input", () => typed(w));
   v.composer.addEventListener("keydown", (e) => {

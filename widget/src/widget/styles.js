@@ -17,7 +17,7 @@ button{font:inherit;cursor:pointer}
 .panel{position:fixed;right:20px;bottom:88px;z-index:2147483647;width:370px;height:600px;max-height:calc(100vh - 108px);display:flex;flex-direction:column;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
 header{position:relative;padding:12px 48px 12px 16px;background:var(--tc);color:var(--tt)}
 .title{font-weight:600;font-size:16px}
-.status{font-size:13px;opacity:.9}
+.status{font-size:13px}
 .status:empty{display:none}
 .x{position:absolute;top:8px;right:8px;width:34px;height:34px;border:0;background:none;color:inherit;font-size:24px;line-height:1}
 .conn{padding:4px 16px;background:#fef3c7;color:#92400e;font-size:12px}
