@@ -11,6 +11,8 @@ from server.store.absences import AbsenceStore
 from server.store.agents import AgentStore
 from server.store.conversations import ConversationStore
 from server.store.messages import MessageStore
+from server.store.preferences import PreferenceStore
+from server.store.reads import ReadStore
 from server.store.sessions import SessionStore
 from server.store.settings import SettingsStore
 from server.store.visitors import VisitorStore
@@ -25,6 +27,8 @@ class Stores:
     settings: SettingsStore
     sessions: SessionStore
     absences: AbsenceStore
+    reads: ReadStore
+    preferences: PreferenceStore
 
     @classmethod
     def open(cls, engine: AsyncEngine, session_seconds: float) -> Stores:
@@ -36,4 +40,6 @@ class Stores:
             settings=SettingsStore(engine),
             sessions=SessionStore(engine, session_seconds),
             absences=AbsenceStore(engine),
+            reads=ReadStore(engine),
+            preferences=PreferenceStore(engine),
         )
