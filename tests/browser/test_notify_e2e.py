@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, expect
 
 from server.store.preferences import Preferences
 from tests.assisting import AssistMaker
-from tests.browser.test_assist_e2e import write_kb
+from tests.browser.test_assist_e2e import record_frames, socketio_events, write_kb
 from tests.browser.test_chat_e2e import sign_in, watch_for_script_runs
 from tests.chat.test_suggestions import WordHashEmbedder
 from tests.conftest import PASSWORD, Running, StartServer
@@ -57,10 +57,15 @@ STUBS = """
 """
 
 
-async def console_page(browser: Browser, server: Running, email: str, width: int = 1280) -> Page:
+async def console_page(
+    browser: Browser, server: Running, email: str, width: int = 1280, sent: list[str] | None = None
+) -> Page:
+    """A console signed in as ``email``, with the stubs; what it sends goes to ``sent`` if given."""
     context = await browser.new_context(viewport={"width": width, "height": 800})
     await context.add_init_script(STUBS)
     page = await context.new_page()
+    if sent is not None:
+        record_frames(page, [], sent)
     seen: list[str] = []
     watch_for_script_runs(page, seen)
     await sign_in(page, server, email)
@@ -193,6 +198,34 @@ async def test_unread_counts_survive_a_reload_and_follow_the_agent(server: Runni
     assert [(s.last_read_seq, s.unread) for s in states] == [(seq - 1, 1)]
 
 
+async def test_a_page_of_messages_is_marked_read_once(server: Running, browser: Browser) -> None:
+    """Messages that come in together (a sync after the connection came back) are marked read in
+    one ``read.mark``, not one per message: a connection may send only so many events a second."""
+    grace = await server.add_agent("Grace")
+    sent: list[str] = []
+    page = await console_page(browser, server, grace["email"], sent=sent)
+    visitor, conv = await visitor_chat(server, "Ada")
+    await item(page, conv).click()
+    await expect(page.locator("[data-testid=conversation-view]")).to_have_attribute(
+        "data-conversation-id", conv
+    )
+    await page.context.set_offline(True)
+    await expect(page.locator("[data-testid=connection-banner]")).to_be_visible()
+    for n in range(30):
+        last = await say(visitor, f"message {n}")
+    marks_before = len(socketio_events(sent, "read.mark"))
+    await page.context.set_offline(False)
+    messages = page.locator("[data-testid=conversation-view] [data-testid=message][data-author=visitor]")
+    await expect(messages).to_have_count(30)
+    agent_id, conv_id = int(grace["id"][2:]), int(conv[2:])
+
+    async def read_to_the_end() -> bool:
+        return [s.last_read_seq for s in await server.chat.stores.reads.states(agent_id, [conv_id])] == [last]
+
+    await eventually(read_to_the_end, "the page read")
+    assert socketio_events(sent, "read.mark")[marks_before:] == [{"conversation_id": conv, "seq": last}]
+
+
 async def test_each_shortcut_does_its_action(
     start_server: StartServer, browser: Browser, tmp_path: Path
 ) -> None:
@@ -207,7 +240,7 @@ async def test_each_shortcut_does_its_action(
     listener = server.peer("/agent")
     await listener.connect({"token": token})
     ada, ada_conv = await visitor_chat(server, "Ada")
-    bob, bob_conv = await visitor_chat(server, "Bob")
+    _bob, bob_conv = await visitor_chat(server, "Bob")
     await expect(page.locator("[data-testid=conversation-item]")).to_have_count(2)
     await say(ada, "When will my card arrive?")
     suggestions = await listener.recv_until("assist.suggestions", lambda d: d["conversation_id"] == ada_conv)
@@ -266,8 +299,9 @@ async def test_each_shortcut_does_its_action(
     closed = await ada.recv_until("conversation.updated", lambda c: c["status"] == "closed")
     assert closed["id"] == ada_conv
     await expect(view.locator(".badge")).to_have_text("closed")
-    assert (await server.chat.stores.conversations.get(int(bob_conv[2:]))) is not None
-    await bob.close()
+    bobs = await server.chat.stores.conversations.get(int(bob_conv[2:]))
+    assert bobs is not None
+    assert bobs.status == "assigned"  # only the open conversation closed
 
 
 async def test_help_overlay_at_1024_px(server: Running, browser: Browser, artifacts: Path) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from server.app import SIO
+from server.cluster.fanout import ClusterManager
 from tests.chat.test_delivery import open_chat
 from tests.conftest import BOTH_LAYOUTS, Running
 from tests.peers import Peer
@@ -18,8 +20,15 @@ DEFAULTS = {"sound": True, "desktop": False}
 
 async def another_tab(server: Running, agent: Peer) -> tuple[Peer, dict[str, Any]]:
     """A second connection of the same signed-in agent (in the two-process layout, on the other
-    server), and the ``session`` it got."""
-    tab = server.peer("/agent")
+    server than ``agent``'s), and the ``session`` it got."""
+    servers = [(server.url, server.app), *server.others]
+    url, app = next(((u, a) for u, a in servers if u != agent.base_url), servers[0])
+    assert (url != agent.base_url) == bool(server.others)
+    tab = Peer(url, "/agent")
+    manager = app[SIO].manager
+    if isinstance(manager, ClusterManager):
+        tab.barrier = manager.barrier
+    server.peers.append(tab)  # closed after the test
     tab.info, tab.token = agent.info, agent.token
     session = await tab.connect({"token": agent.token})
     return tab, session

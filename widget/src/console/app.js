@@ -54,6 +54,8 @@ export class ConsoleApp {
     this.syncs = new Map();
     /** @type {Map<string, ReturnType<typeof setTimeout>>} */
     this.typingTimers = new Map();
+    /** @type {Map<string, {again: boolean}>} read marks on their way to the server, by conversation */
+    this.readMarks = new Map();
     /** @type {Array<ReturnType<typeof setInterval>>} */
     this.timers = [];
     this.sessions = 0;

@@ -73,18 +73,34 @@ export const deliveryMethods = {
     const before = this.state.unreadCount(id);
     this.state.applyReads([{ conversation_id: id, last_read_seq: seq, unread: 0 }]);
     if (before) this.sidebar.renderConversations(this.state);
-    if (this.socket && this.socket.connected) this.sendReadMark(id, seq);
+    if (this.socket && this.socket.connected) this.sendReadMark(id);
   },
 
   /**
+   * Tell the server how far conversation `id` is read: once for a whole page of a sync (messages
+   * come in one by one), and one call at a time per conversation, each with the mark as it is
+   * when it leaves. Not sent (a timeout, a reconnect): the next message read sends it again.
    * @param {string} id
-   * @param {number} seq
    */
-  async sendReadMark(id, seq) {
-    const ack = await request(this.socket, "read.mark", { conversation_id: id, seq });
-    if (ack.ok && ack.read) this.onReadUpdated(ack.read);
-    // Not sent (a timeout, the conversation went elsewhere): the mark stays here, and the next
-    // message read marks it again.
+  sendReadMark(id) {
+    const running = this.readMarks.get(id);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const job = { again: true };
+    this.readMarks.set(id, job);
+    setTimeout(async () => {
+      try {
+        while (job.again && this.socket.connected) {
+          job.again = false;
+          const ack = await request(this.socket, "read.mark", { conversation_id: id, seq: this.state.readSeq(id) });
+          if (ack.ok && ack.read) this.onReadUpdated(ack.read);
+        }
+      } finally {
+        this.readMarks.delete(id);
+      }
+    }, 0);
   },
 
   /**

@@ -82,6 +82,7 @@ export const eventMethods = {
       if (conv) this.view.setConversation(conv, true);
       else if (this.view.conversation) this.view.setConversation(this.view.conversation, false);
     }
+    this.markOpenSeen();
     this.catchUp();
   },
 

@@ -90,6 +90,8 @@ export class ConsoleState {
    */
   applySession(data) {
     this.me = data.agent;
+    // The server's marks replace ours: one made while we were disconnected never reached it.
+    this.reads = new Map();
     this.applyReads(data.reads || []);
     if (data.preferences) this.preferences = { ...this.preferences, ...data.preferences };
     this.conversations = new Map((data.conversations || []).map((c) => [c.id, c]));
