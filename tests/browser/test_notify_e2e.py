@@ -33,16 +33,19 @@ STUBS = """
     document.dispatchEvent(new Event("visibilitychange"));
   };
   window.__notifications = [];
+  window.__shown = [];
   window.__permissionAsks = 0;
+  window.__permissionAnswer = "granted";
   class RecordedNotification {
     constructor(title, options) {
       window.__notifications.push({ title, body: options && options.body, tag: options && options.tag });
+      window.__shown.push(this);
     }
     close() {}
     static requestPermission() {
       window.__permissionAsks += 1;
-      RecordedNotification.permission = "granted";
-      return Promise.resolve("granted");
+      RecordedNotification.permission = window.__permissionAnswer;
+      return Promise.resolve(window.__permissionAnswer);
     }
   }
   RecordedNotification.permission = "default";
@@ -162,6 +165,55 @@ async def test_background_tab_plays_a_tone_and_shows_a_notification(
     await say(visitor, "Hello?")
     assert (await notifications(page, 3))[2:] == [{"title": "Ada", "body": "Hello?", "tag": conv}]
     assert await page.evaluate("window.__tones.length") == 3
+
+
+async def test_clicking_a_notification_opens_its_conversation(server: Running, browser: Browser) -> None:
+    grace = await server.add_agent("Grace")
+    page = await console_page(browser, server, grace["email"])
+    await page.click("[data-testid=notify-button]")
+    await page.click("[data-testid=pref-desktop]")
+    await expect(page.locator("[data-testid=notify-allow]")).to_be_hidden()
+    agent_id = int(grace["id"][2:])
+
+    async def saved() -> bool:
+        return (await server.chat.stores.preferences.get(agent_id)).desktop
+
+    await eventually(saved, "desktop notifications saved on")
+    _ada, ada_conv = await visitor_chat(server, "Ada")
+    bob, bob_conv = await visitor_chat(server, "Bob")
+    await item(page, ada_conv).click()
+    view = page.locator("[data-testid=conversation-view]")
+    await expect(view).to_have_attribute("data-conversation-id", ada_conv)
+    await page.evaluate("window.__setVisibility('hidden')")
+    await say(bob, "Hello?")
+    assert await notifications(page, 1) == [{"title": "Bob", "body": "Hello?", "tag": bob_conv}]
+    await page.evaluate("window.__setVisibility('visible'); window.__shown[0].onclick()")
+    await expect(view).to_have_attribute("data-conversation-id", bob_conv)
+    await expect(item(page, bob_conv).locator("[data-testid=unread-count]")).to_be_hidden()
+
+
+async def test_a_browser_that_refuses_keeps_desktop_notifications_off(
+    server: Running, browser: Browser
+) -> None:
+    grace = await server.add_agent("Grace")
+    page = await console_page(browser, server, grace["email"])
+    await page.evaluate("window.__permissionAnswer = 'denied'")
+    await page.click("[data-testid=notify-button]")
+    await page.click("[data-testid=pref-desktop]")
+    await expect(page.locator("[data-testid=notify-hint]")).to_have_text(
+        "Your browser blocks notifications from this page. Allow them in the site settings, then try again."
+    )
+    await expect(page.locator("[data-testid=pref-desktop]")).not_to_be_checked()
+    assert await page.evaluate("window.__permissionAsks") == 1
+    # Nothing was saved: had the console sent the change, it would have gone before this one.
+    await page.click("[data-testid=pref-sound]")
+    agent_id = int(grace["id"][2:])
+
+    async def saved() -> bool:
+        return not (await server.chat.stores.preferences.get(agent_id)).sound
+
+    await eventually(saved, "sound saved off")
+    assert await server.chat.stores.preferences.get(agent_id) == Preferences(sound=False, desktop=False)
 
 
 async def test_unread_counts_survive_a_reload_and_follow_the_agent(server: Running, browser: Browser) -> None:
