@@ -78,6 +78,9 @@ def fields(known: Known) -> dict[str, st.SearchStrategy[Any]]:
         "client_id": uuid_like,
         "text": st.one_of(st.just("hello"), TEXT, ANYTHING),
         "last_seq": st.one_of(INTS, ANYTHING),
+        "seq": st.one_of(INTS, ANYTHING),
+        "sound": st.one_of(st.booleans(), ANYTHING),
+        "desktop": st.one_of(st.booleans(), ANYTHING),
         "status": st.one_of(st.sampled_from(["online", "away", "offline"]), ANYTHING),
         "private": st.one_of(st.booleans(), ANYTHING),
         "typing": ANYTHING,
@@ -130,6 +133,8 @@ EVENTS: dict[str, dict[str, tuple[str, ...]]] = {
         "visitor.get": ("conversation_id",),
         "assist.search": ("query",),
         "assist.feedback": ("conversation_id", "article_id", "action"),
+        "read.mark": ("conversation_id", "seq"),
+        "preferences.set": ("sound", "desktop"),
     },
 }
 # (method, path with {id} for a path id, body fields or None for no body). Logout and disabling

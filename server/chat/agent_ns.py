@@ -47,6 +47,8 @@ class AgentNamespace(ChatNamespace):
             "visitor.get": self._handle_visitor,
             "assist.search": self._handle_assist_search,
             "assist.feedback": self._handle_assist_feedback,
+            "read.mark": self._handle_read_mark,
+            "preferences.set": self._handle_preferences,
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: dict[str, Any]) -> None:
@@ -91,6 +93,7 @@ class AgentNamespace(ChatNamespace):
                 "conversations": await out.agent_views(mine),
                 "queue": await out.agent_views(await conversations.queued()),
                 "agents": await out.agents_list(),
+                **await self.chat.attention.session_part(agent, mine),
             },
             to=sid,
         )
@@ -234,6 +237,15 @@ class AgentNamespace(ChatNamespace):
             raise bad_request("'action' must be inserted or dismissed, with an 'article_id'")
         await self.chat.suggestions.do_feedback(agent, conv, article_id, action)
         return {"ok": True}
+
+    async def _handle_read_mark(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self._allowed(agent, "conversation.read", data)
+        return {"ok": True, "read": await self.chat.attention.do_mark_read(agent, conv, data, sid)}
+
+    async def _handle_preferences(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        return {"ok": True, "preferences": await self.chat.attention.do_set_preferences(agent, data, sid)}
 
 
 def _cookie(environ: dict[str, Any], name: str) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 import socketio
 
 from server.auth.visitor_tokens import VisitorTokens
+from server.chat.attention import Attention
 from server.chat.background import Background
 from server.chat.broadcast import AGENT_NS, VISITOR_NS, Broadcaster
 from server.chat.context import ChatContext
@@ -57,6 +58,7 @@ def build_chat(
         origins=origins,
         metrics=metrics,
         background=background,
+        attention=Attention(stores, broadcaster),
     )
     _follow_signals(chat, sio, assist)
     return chat

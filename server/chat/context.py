@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from server.auth.visitor_tokens import VisitorTokens
+from server.chat.attention import Attention
 from server.chat.background import Background
 from server.chat.broadcast import Broadcaster
 from server.chat.delivery import Delivery
@@ -38,6 +39,7 @@ class ChatContext:
     origins: OriginPolicy
     metrics: Metrics
     background: Background
+    attention: Attention
 
     @cached_property
     def limits(self) -> ConnectionLimits:

@@ -138,3 +138,26 @@ signin_failures = sa.Table(
     sa.Column("window_start", sa.Float, nullable=False, index=True),
     sa.Column("failures", sa.Integer, nullable=False),
 )
+
+# How far each agent has read each conversation: unread counts survive a reload and follow the
+# agent to another browser. The mark only moves forward.
+conversation_reads = sa.Table(
+    "conversation_reads",
+    metadata,
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "conversation_id", sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("last_read_seq", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# What each agent wants to be told of when the console is in a background tab. No row: defaults.
+agent_preferences = sa.Table(
+    "agent_preferences",
+    metadata,
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("sound", sa.Boolean, nullable=False),
+    sa.Column("desktop", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

@@ -14,6 +14,8 @@ from server.store.agents import AgentStore
 from server.store.conversations import ConversationStore
 from server.store.invites import InviteStore
 from server.store.messages import MessageStore
+from server.store.preferences import PreferenceStore
+from server.store.reads import ReadStore
 from server.store.sessions import SessionStore
 from server.store.settings import SettingsStore
 from server.store.signins import SigninThrottle
@@ -31,6 +33,8 @@ class Stores:
     absences: AbsenceStore
     invites: InviteStore
     signins: SigninThrottle
+    reads: ReadStore
+    preferences: PreferenceStore
 
     @classmethod
     def open(
@@ -47,4 +51,6 @@ class Stores:
             absences=AbsenceStore(engine),
             invites=InviteStore(engine, hasher),
             signins=SigninThrottle(engine, signin_limits),
+            reads=ReadStore(engine),
+            preferences=PreferenceStore(engine),
         )

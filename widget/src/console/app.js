@@ -5,6 +5,8 @@
 //   delivery.js  messages in (live, replayed, acknowledged; sync) and out (send, resend)
 //   actions.js   what the agent does: open, take, transfer, close, set status
 //   assisting.js the agent assist: suggestions, Insert / Not helpful, search, feedback
+//   notifying.js a tone and desktop notifications while in the background; the agent's preferences
+//   keyboard.js  the keyboard shortcuts (the list of them is shortcuts.js)
 import { signOut } from "../lib/auth.js";
 import { ConsoleState } from "./state.js";
 import { layoutMethods } from "./layout.js";
@@ -12,6 +14,9 @@ import { eventMethods } from "./events.js";
 import { deliveryMethods } from "./delivery.js";
 import { actionMethods } from "./actions.js";
 import { assistMethods } from "./assisting.js";
+import { notifyMethods } from "./notifying.js";
+import { keyboardMethods } from "./keyboard.js";
+import { Chime } from "./notify.js";
 
 const QUEUE_REFRESH_MS = 15000; // waiting times in the queue tick
 
@@ -42,17 +47,21 @@ export class ConsoleApp {
     this.root = root;
     this.flasher = flasher;
     this.onSignedOut = onSignedOut;
-    this.state = new ConsoleState(safeStorage(), agent);
+    this.state = new ConsoleState(agent);
     /** @type {Map<string, string>} unsent composer text, by conversation id */
     this.drafts = new Map();
     /** @type {Map<string, {promise: Promise<void>, again: boolean}>} */
     this.syncs = new Map();
     /** @type {Map<string, ReturnType<typeof setTimeout>>} */
     this.typingTimers = new Map();
+    /** @type {Map<string, {again: boolean}>} read marks on their way to the server, by conversation */
+    this.readMarks = new Map();
     /** @type {Array<ReturnType<typeof setInterval>>} */
     this.timers = [];
     this.sessions = 0;
     this.onVisibility = () => /** @type {App} */ (/** @type {unknown} */ (this)).markOpenSeen();
+    this.onKey = (/** @type {KeyboardEvent} */ e) => /** @type {App} */ (/** @type {unknown} */ (this)).onShortcutKey(e);
+    this.chime = new Chime();
   }
 
   /** @this {App} */
@@ -63,6 +72,7 @@ export class ConsoleApp {
     this.timers.push(setInterval(() => this.sidebar.renderQueue(this.state), QUEUE_REFRESH_MS));
     document.addEventListener("visibilitychange", this.onVisibility);
     window.addEventListener("focus", this.onVisibility);
+    document.addEventListener("keydown", this.onKey);
   }
 
   /** @this {App} */
@@ -88,15 +98,10 @@ export class ConsoleApp {
     this.flasher.stop();
     document.removeEventListener("visibilitychange", this.onVisibility);
     window.removeEventListener("focus", this.onVisibility);
+    document.removeEventListener("keydown", this.onKey);
+    this.chime.stop();
   }
 }
 
-Object.assign(ConsoleApp.prototype, layoutMethods, eventMethods, deliveryMethods, actionMethods, assistMethods);
-
-function safeStorage() {
-  try {
-    return window.localStorage;
-  } catch (e) {
-    return null; // storage disabled: unread counts still work for this page's lifetime
-  }
-}
+Object.assign(ConsoleApp.prototype, layoutMethods, eventMethods, deliveryMethods, actionMethods, assistMethods,
+  notifyMethods, keyboardMethods);

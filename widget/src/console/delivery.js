@@ -46,6 +46,7 @@ export const deliveryMethods = {
     }
     if (live && fromVisitor && (id !== this.state.openId || document.visibilityState === "hidden")) {
       this.flasher.flash("message", id);
+      this.notifyMessage(msg);
     }
     this.sidebar.renderConversations(this.state);
   },
@@ -60,13 +61,56 @@ export const deliveryMethods = {
     if (msg.conversation_id === this.state.openId) this.view.removePending(msg.client_id);
   },
 
-  /** Everything shown in the open view counts as seen, if the agent can actually see the page. */
+  /**
+   * Everything shown in the open view counts as read, if the agent can actually see the page: the
+   * server keeps the mark (docs/protocol.md, `read.mark`), so the counts survive a reload.
+   */
   markOpenSeen() {
     const id = this.state.openId;
     if (!id || document.visibilityState === "hidden") return;
+    const seq = this.state.stream(id).lastSeq;
+    if (seq <= this.state.readSeq(id)) return;
     const before = this.state.unreadCount(id);
-    this.state.markSeen(id);
+    this.state.applyReads([{ conversation_id: id, last_read_seq: seq, unread: 0 }]);
     if (before) this.sidebar.renderConversations(this.state);
+    if (this.socket && this.socket.connected) this.sendReadMark(id);
+  },
+
+  /**
+   * Tell the server how far conversation `id` is read: once for a whole page of a sync (messages
+   * come in one by one), and one call at a time per conversation, each with the mark as it is
+   * when it leaves. Not sent (a timeout, a reconnect): the next message read sends it again.
+   * @param {string} id
+   */
+  sendReadMark(id) {
+    const running = this.readMarks.get(id);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const job = { again: true };
+    this.readMarks.set(id, job);
+    setTimeout(async () => {
+      try {
+        while (job.again && this.socket.connected) {
+          job.again = false;
+          const ack = await request(this.socket, "read.mark", { conversation_id: id, seq: this.state.readSeq(id) });
+          if (ack.ok && ack.read) this.onReadUpdated(ack.read);
+        }
+      } finally {
+        this.readMarks.delete(id);
+      }
+    }, 0);
+  },
+
+  /**
+   * `read.updated`: the agent read a conversation in another tab (or the server answered ours).
+   * @param {import("./state.js").ReadState} read
+   */
+  onReadUpdated(read) {
+    if (!read || typeof read.conversation_id !== "string") return;
+    this.state.applyReads([read]);
+    this.sidebar.renderConversations(this.state);
   },
 
   /**

@@ -34,6 +34,8 @@ export const eventMethods = {
     socket.on("visitor.updated", (d) => this.onVisitorUpdated(d));
     socket.on("agents.updated", (d) => this.onAgentsUpdated(d));
     socket.on("assist.suggestions", (d) => this.onAssistSuggestions(d));
+    socket.on("read.updated", (d) => this.onReadUpdated(d));
+    socket.on("preferences.updated", (d) => this.onPreferencesUpdated(d));
   },
 
   /**
@@ -70,7 +72,7 @@ export const eventMethods = {
     this.sessions += 1;
     if (this.sessions > 1) this.loadCanned(); // an admin may have changed them while we were away
     this.state.applySession(data);
-    this.state.pruneSeen();
+    this.notifyPanel.setPreferences(this.state.preferences);
     this.renderMe();
     this.renderLists();
     this.view.setTargets(this.state.transferTargets());
@@ -80,6 +82,7 @@ export const eventMethods = {
       if (conv) this.view.setConversation(conv, true);
       else if (this.view.conversation) this.view.setConversation(this.view.conversation, false);
     }
+    this.markOpenSeen();
     this.catchUp();
   },
 
@@ -103,6 +106,7 @@ export const eventMethods = {
     this.sync(conversation.id);
     if (isNew && reason !== "taken") {
       this.flasher.flash("chat", conversation.id);
+      this.notifyChat(conversation);
       if (reason === "transferred") this.toast(`${visitorName(conversation.visitor)} was transferred to you`);
     }
   },

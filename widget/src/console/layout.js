@@ -7,6 +7,8 @@ import { VisitorPanel } from "./visitor.js";
 import { AssistPanel } from "./assist.js";
 import { PanelDrawer } from "./drawer.js";
 import { openPasswordDialog } from "./account.js";
+import { NotifyPanel } from "./notify.js";
+import { HelpOverlay } from "./help.js";
 
 const TOAST_MS = 6000;
 /** @typedef {import("../lib/types.js").Agent["status"]} Status */
@@ -39,6 +41,9 @@ export const layoutMethods = {
     this.statusSelect = h("select", { class: "status-select", "data-testid": "status-select", "aria-label": "Your status",
       onchange: () => this.setStatus(/** @type {Status} */ (this.statusSelect.value)) },
     STATUSES.map((s) => h("option", { value: s, text: s[0].toUpperCase() + s.slice(1) })));
+    this.notifyPanel = new NotifyPanel({ onChange: (name, on) => this.setPreference(name, on) });
+    this.notifyPanel.setPreferences(this.state.preferences);
+    this.help = new HelpOverlay();
     this.meName = h("span", { class: "me-name" });
     this.adminLink = h("a", { href: "/admin", class: "btn btn-ghost", text: "Admin", hidden: true });
     this.banner = h("div", { class: "banner", role: "status", "data-testid": "connection-banner", text: "Connecting…" });
@@ -55,6 +60,9 @@ export const layoutMethods = {
           this.meName,
           h("span", { class: `dot dot-${this.state.me.status}`, "data-role": "my-dot" }),
           this.statusSelect,
+          this.notifyPanel.el,
+          h("button", { type: "button", class: "btn btn-ghost", "data-testid": "shortcuts-button", text: "Shortcuts",
+            title: "Keyboard shortcuts (?)", "aria-haspopup": "dialog", onclick: () => this.help.open() }),
           this.adminLink,
           h("button", { type: "button", class: "btn btn-ghost", "data-testid": "change-password", text: "Password",
             onclick: () => openPasswordDialog(this.root, (text) => this.toast(text)) }),
@@ -62,7 +70,8 @@ export const layoutMethods = {
             onclick: () => this.signOut() }))),
       this.banner,
       h("div", { class: "layout" }, this.sidebar.el, this.chat, this.details),
-      this.toasts);
+      this.toasts,
+      this.help.el);
     this.renderMe();
     this.showPlaceholder();
   },

@@ -1,5 +1,6 @@
 // The console's data: the agent's conversations, the queue, the team, each conversation's message
-// stream, unsent messages and what the agent has already seen. No DOM here.
+// stream, unsent messages, how far the agent has read each one and their notification preferences.
+// No DOM here.
 import { Stream } from "../lib/text.js";
 
 /** @typedef {import("../lib/types.js").Agent} Agent */
@@ -43,15 +44,15 @@ import { Stream } from "../lib/text.js";
  * @property {{article_id: string, draft: string} | null} assist
  */
 /** @typedef {{forSeq: number, suggestions: Suggestion[], dismissed: Set<string>}} HeldSuggestions */
+/** @typedef {{conversation_id: string, last_read_seq: number, unread: number}} ReadState docs/protocol.md */
+/** @typedef {{sound: boolean, desktop: boolean}} Preferences docs/protocol.md */
 
 /** Everything the console knows, kept in sync from `session` and live events. */
 export class ConsoleState {
   /**
-   * @param {Storage|null} storage where "seen up to seq N" survives reloads
    * @param {Agent} me the signed-in agent
    */
-  constructor(storage, me) {
-    this.storage = storage;
+  constructor(me) {
     this.me = me;
     /** @type {Map<string, Conversation>} the agent's conversations (agent view), by id */
     this.conversations = new Map();
@@ -76,14 +77,23 @@ export class ConsoleState {
     this.canned = [];
     /** @type {string | null} */
     this.openId = null;
+    /** @type {Map<string, {last_read_seq: number, unread: number}>} the agent's read marks, by conversation id */
+    this.reads = new Map();
+    /** @type {Preferences} how the agent wants to hear of new chats and messages */
+    this.preferences = { sound: true, desktop: false };
   }
 
   /**
    * Take in a `session` event: the agent, their conversations, the queue and the team.
-   * @param {{agent: Agent, conversations?: Conversation[], queue?: Conversation[], agents?: Agent[]}} data
+   * @param {{agent: Agent, conversations?: Conversation[], queue?: Conversation[], agents?: Agent[],
+   *          reads?: ReadState[], preferences?: Preferences}} data
    */
   applySession(data) {
     this.me = data.agent;
+    // The server's marks replace ours: one made while we were disconnected never reached it.
+    this.reads = new Map();
+    this.applyReads(data.reads || []);
+    if (data.preferences) this.preferences = { ...this.preferences, ...data.preferences };
     this.conversations = new Map((data.conversations || []).map((c) => [c.id, c]));
     this.queue = data.queue || [];
     this.setAgents(data.agents || []);
@@ -131,58 +141,40 @@ export class ConsoleState {
     return this.openId ? this.conversations.get(this.openId) || null : null;
   }
 
-  // --- unread counts: visitor messages with a seq above the last one seen in the open view ---
+  // --- unread counts: visitor messages after the agent's read mark, which the server keeps ---
 
-  /** @param {string} id */
-  seenKey(id) {
-    return `tandem.console.seen.${this.me ? this.me.id : "?"}.${id}`;
+  /**
+   * Take in the agent's read states (from `session`, `read.mark` or `read.updated`); a mark only
+   * moves forward.
+   * @param {ReadState[]} reads
+   */
+  applyReads(reads) {
+    for (const r of reads) {
+      if (!r || typeof r.conversation_id !== "string") continue;
+      const held = this.reads.get(r.conversation_id);
+      if (held && held.last_read_seq > r.last_read_seq) continue;
+      this.reads.set(r.conversation_id, { last_read_seq: Number(r.last_read_seq) || 0, unread: Number(r.unread) || 0 });
+    }
   }
 
-  /** @param {string} id */
-  seenSeq(id) {
-    try {
-      return Number(this.storage && this.storage.getItem(this.seenKey(id))) || 0;
-    } catch (e) {
-      return 0;
-    }
+  /** The last seq the agent has read in conversation `id` (0: none). @param {string} id */
+  readSeq(id) {
+    const held = this.reads.get(id);
+    return held ? held.last_read_seq : 0;
   }
 
   /**
-   * Record that the agent has seen everything held for conversation `id`.
+   * Visitor messages after the read mark: counted in the stream once it holds messages, else
+   * the server's count (just after a reload, before the stream is synced).
    * @param {string} id
    */
-  markSeen(id) {
-    const seq = this.stream(id).lastSeq;
-    if (seq <= this.seenSeq(id)) return;
-    try {
-      if (this.storage) this.storage.setItem(this.seenKey(id), String(seq));
-    } catch (e) {
-      /* storage full or blocked: counts just reset on reload */
-    }
-  }
-
-  /** Drop "seen" records of conversations that are no longer the agent's, so storage stays small. */
-  pruneSeen() {
-    if (!this.storage || !this.me) return;
-    const prefix = `tandem.console.seen.${this.me.id}.`;
-    try {
-      for (let i = this.storage.length - 1; i >= 0; i -= 1) {
-        const key = this.storage.key(i);
-        if (key && key.startsWith(prefix) && !this.conversations.has(key.slice(prefix.length))) {
-          this.storage.removeItem(key);
-        }
-      }
-    } catch (e) {
-      /* storage blocked */
-    }
-  }
-
-  /** @param {string} id */
   unreadCount(id) {
-    const seen = this.seenSeq(id);
+    const stream = this.stream(id);
+    if (!stream.lastSeq) return (this.reads.get(id) || { unread: 0 }).unread;
+    const read = this.readSeq(id);
     let n = 0;
-    for (const m of this.stream(id).bySeq.values()) {
-      if (m.seq > seen && m.author && m.author.type === "visitor") n += 1;
+    for (const m of stream.bySeq.values()) {
+      if (m.seq > read && m.author && m.author.type === "visitor") n += 1;
     }
     return n;
   }
