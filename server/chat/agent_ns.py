@@ -11,7 +11,7 @@ import socketio
 
 from server.auth.cookie import COOKIE_NAME
 from server.chat.access import Action, may, require
-from server.chat.broadcast import AGENTS_ROOM, agent_room
+from server.chat.broadcast import AGENTS_ROOM, agent_room, preview_room, watch_room
 from server.chat.checks import (
     check_assist_use,
     check_client_id,
@@ -41,6 +41,9 @@ class AgentNamespace(ChatNamespace):
             "conversation.take": self._handle_take,
             "conversation.transfer": self._handle_transfer,
             "conversation.close": self._handle_close,
+            "conversation.reopen": self._handle_reopen,
+            "conversation.watch": self._handle_watch,
+            "conversation.unwatch": self._handle_unwatch,
             "message.send": self._handle_send,
             "sync": self._handle_sync,
             "typing": self._handle_typing,
@@ -161,6 +164,34 @@ class AgentNamespace(ChatNamespace):
         conv = await self._allowed(agent, "conversation.close", data)
         closed = await self.chat.router.close(conv, Author("agent", agent.id, agent.name))
         return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(closed)}
+
+    async def _handle_reopen(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self._allowed(agent, "conversation.reopen", data)
+        reopened = await self.chat.router.reopen(agent, conv)
+        return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(reopened)}
+
+    async def _handle_watch(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Hear a conversation's messages without taking it: an admin reads along (the visitor is
+        told nothing), an agent looks at a waiting one until it stops waiting."""
+        agent = await self._agent(sid)
+        conv = await self._allowed(agent, "conversation.read", data)
+        room = watch_room(conv.id) if agent.is_admin else preview_room(conv.id)
+        await self.enter_room(sid, room)
+        # Read again once in the room: had it left the queue before we entered, the room's
+        # closing missed us, and a non-admin must not go on hearing it.
+        now = await self._conversation(data)
+        if not may(agent, "conversation.read", now):
+            await self.leave_room(sid, room)
+            raise ChatError("not_queued", "The conversation is no longer waiting")
+        return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(now)}
+
+    async def _handle_unwatch(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        conv_id = check_id(data.get("conversation_id"), "c")
+        await self._agent(sid)
+        await self.leave_room(sid, watch_room(conv_id))
+        await self.leave_room(sid, preview_room(conv_id))
+        return {"ok": True}
 
     async def _handle_send(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)

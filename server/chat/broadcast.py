@@ -15,7 +15,7 @@ from server.chat.views import (
     visitor_conversation_view,
 )
 from server.store.bundle import Stores
-from server.store.models import Conversation, Message
+from server.store.models import QUEUED, Conversation, Message
 
 VISITOR_NS = "/visitor"
 AGENT_NS = "/agent"
@@ -28,6 +28,21 @@ def visitor_room(visitor_id: int) -> str:
 
 def agent_room(agent_id: int) -> str:
     return f"agent:{agent_id}"
+
+
+def watch_room(conversation_id: int) -> str:
+    """Admins reading a conversation along (supervision): for as long as they like."""
+    return f"watch:{conversation_id}"
+
+
+def preview_room(conversation_id: int) -> str:
+    """Agents reading a waiting conversation before they take it: closed when it stops waiting,
+    since then only its agent and admins may read it (server/chat/access.py)."""
+    return f"preview:{conversation_id}"
+
+
+# The events that take a conversation out of the queue: a previewer hears this one, then no more.
+_LEAVES_QUEUE = frozenset({"assigned", "closed"})
 
 
 class Broadcaster:
@@ -58,10 +73,20 @@ class Broadcaster:
                 await self._sio.disconnect(sid, namespace=AGENT_NS)
 
     async def message(self, conv: Conversation, message: Message, skip_sid: str | None = None) -> None:
-        """A stored message to the conversation's agent and, unless private, its visitor."""
+        """A stored message to the conversation's agent, those reading along (admins) or looking
+        before they take it (while it waits), and, unless private, its visitor."""
         payload = message_view(message)
+        # One emit to every agent room that hears it (one publish between processes, and a socket
+        # in several of the rooms gets it once).
+        rooms = [watch_room(conv.id)]
         if conv.agent_id is not None:
-            await self.to_agent(conv.agent_id, "message", payload, skip_sid)
+            rooms.append(agent_room(conv.agent_id))
+        leaves = conv.status != QUEUED and message.event in _LEAVES_QUEUE
+        if conv.status == QUEUED or leaves:
+            rooms.append(preview_room(conv.id))
+        await self._sio.emit("message", payload, room=rooms, namespace=AGENT_NS, skip_sid=skip_sid)
+        if leaves:
+            await self._sio.close_room(preview_room(conv.id), namespace=AGENT_NS)
         if not message.private:
             await self.to_visitor(conv.visitor_id, "message", payload, skip_sid)
 

@@ -10,6 +10,8 @@ from server.auth.passwords import PasswordHasher
 from server.store.absences import AbsenceStore
 from server.store.agents import AgentStore
 from server.store.conversations import ConversationStore
+from server.store.history import HistoryStore
+from server.store.labels import LabelStore
 from server.store.messages import MessageStore
 from server.store.sessions import SessionStore
 from server.store.settings import SettingsStore
@@ -25,6 +27,8 @@ class Stores:
     settings: SettingsStore
     sessions: SessionStore
     absences: AbsenceStore
+    history: HistoryStore
+    labels: LabelStore
 
     @classmethod
     def open(cls, engine: AsyncEngine, session_seconds: float) -> Stores:
@@ -36,4 +40,6 @@ class Stores:
             settings=SettingsStore(engine),
             sessions=SessionStore(engine, session_seconds),
             absences=AbsenceStore(engine),
+            history=HistoryStore(engine),
+            labels=LabelStore(engine),
         )

@@ -19,7 +19,7 @@ async def test_migrations_match_every_features_tables(any_database: dict[str, st
     engine = open_engine(database_url(any_database, tmp_path))
     try:
         await upgrade(engine)
-        assert await current_revision(engine) == "0003"
+        assert await current_revision(engine) == "0004"
         assert await schema_drift(engine, FEATURES) == []
     finally:
         await engine.dispose()
