@@ -36,8 +36,9 @@ def watch_room(conversation_id: int) -> str:
 
 
 def preview_room(conversation_id: int) -> str:
-    """Agents reading a waiting conversation before they take it: closed when it stops waiting,
-    since then only its agent and admins may read it (server/chat/access.py)."""
+    """Agents reading a waiting conversation before they take it. It hears the conversation only
+    while it waits (then any agent may read it, server/chat/access.py) and the event that ends
+    the wait; then it is closed, so a later requeue does not bring back someone who moved on."""
     return f"preview:{conversation_id}"
 
 
