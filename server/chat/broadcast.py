@@ -20,6 +20,7 @@ from server.store.models import QUEUED, Conversation, Message
 VISITOR_NS = "/visitor"
 AGENT_NS = "/agent"
 AGENTS_ROOM = "agents"
+OBSERVERS_ROOM = "observers"  # read-only agent connections (docs/protocol.md, Observers)
 
 
 def visitor_room(visitor_id: int) -> str:
@@ -63,7 +64,7 @@ class Broadcaster:
         await self._sio.emit(event, data, room=agent_room(agent_id), namespace=AGENT_NS, skip_sid=skip_sid)
 
     async def to_agents(self, event: str, data: Any) -> None:
-        await self._sio.emit(event, data, room=AGENTS_ROOM, namespace=AGENT_NS)
+        await self._sio.emit(event, data, room=[AGENTS_ROOM, OBSERVERS_ROOM], namespace=AGENT_NS)
 
     async def disconnect_agent_here(self, agent_id: int, token: str | None = None) -> None:
         """Close an agent's sockets on this process, or only those signed in with ``token`` (a

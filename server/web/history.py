@@ -92,3 +92,24 @@ async def remove_label(request: web.Request) -> web.Response:
     _, conv = await _labelled(request)
     labels = await request.app[STORES].labels.remove(conv.id, clean_label(request.match_info["label"]))
     return web.json_response({"labels": labels})
+
+
+@routes.post("/api/conversations/{id}/reopen")
+async def reopen(request: web.Request) -> web.Response:
+    """The same as the ``conversation.reopen`` event, for pages without a socket (the history)."""
+    agent = await current_agent(request)
+    conv = await request.app[STORES].conversations.get(check_id(request.match_info["id"], "c"))
+    if conv is None:
+        fail(404, "not_found", "No such conversation")
+    require(agent, "conversation.reopen", conv)
+    chat = request.app[CHAT]
+    reopened = await chat.router.reopen(agent, conv)
+    return web.json_response({"conversation": (await conversation_views(request, [reopened]))[0]})
+
+
+@routes.get("/api/team")
+async def team(request: web.Request) -> web.Response:
+    """Who is on the team, for the history's agent filter (the console's ``session`` has more)."""
+    await authorised(request, "conversation.list")
+    agents = await request.app[STORES].agents.all()
+    return web.json_response({"agents": [{"id": f"a_{a.id}", "name": a.name} for a in agents]})

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.chat.test_access import client_id, start_chat
-from tests.conftest import BOTH_LAYOUTS, Running
-from tests.peers import Peer, agent_of, routing_settled
+from tests.conftest import BOTH_LAYOUTS, PASSWORD, Running
+from tests.peers import Peer, agent_of, login, routing_settled
 
 
 async def visitor_says(visitor: Peer, text: str) -> dict[str, Any]:
@@ -175,3 +175,39 @@ async def test_a_watch_that_loses_the_race_with_an_assignment_is_refused(server:
     await grace.recv_until("message", lambda m: m["text"] == "Still here")
     await routing_settled(alan)
     await alan.nothing("message")
+
+
+@BOTH_LAYOUTS
+async def test_an_observer_connection_reads_but_is_not_the_agent_at_work(server: Running) -> None:
+    """A page that reads along connects with ``observe``: the agent does not count as connected
+    (no chat is routed to them), it may read and watch, not act, and hears queue news."""
+    boss_info = await server.add_agent("Boss", role="admin")
+    _, token = await login(server.url, boss_info["email"], PASSWORD)
+    observer = server.peer("/agent")
+    await observer.connect({"token": token, "observe": True}, wait_session=False)
+    grace = await server.agent("Grace", capacity=1)
+    visitor, conv = await start_chat(server, grace)
+    waiting = await server.visitor()
+    queued = (await waiting.emit("conversation.start", {"name": "Bea"}))["conversation"]["id"]
+    news = await observer.recv_until("queue.updated", lambda d: [c["id"] for c in d["queue"]] == [queued])
+    assert news["queue"][0]["visitor"]["name"] == "Bea"
+
+    assert (await observer.emit("conversation.watch", {"conversation_id": conv}))["ok"]
+    said = await visitor_says(visitor, "Watched?")
+    assert (await observer.recv_until("message", lambda m: m["seq"] == said["seq"]))["text"] == "Watched?"
+    assert (await observer.emit("sync", {"conversation_id": conv, "last_seq": 0}))["ok"]
+    for event, data in [
+        ("status.set", {"status": "online"}),
+        ("conversation.take", {"conversation_id": queued}),
+        ("message.send", {"conversation_id": conv, "client_id": client_id(), "text": "hi"}),
+    ]:
+        ack = await observer.emit(event, data)
+        assert ack["error"] == {
+            "code": "forbidden",
+            "message": "This connection only reads: act from the console",
+        }
+    team = await grace.emit("status.set", {"status": "online"})
+    assert team["ok"]
+    boss = await server.chat.stores.agents.get(int(boss_info["id"][2:]))
+    assert boss is not None
+    assert not await server.chat.presence.is_connected(boss.id)

@@ -9,7 +9,7 @@ import aiohttp
 
 from tests.chat.test_access import client_id, start_chat
 from tests.conftest import Running
-from tests.peers import Peer
+from tests.peers import Peer, agent_of
 
 
 async def get(server: Running, reader: Peer, path: str, **params: str) -> tuple[int, Any]:
@@ -167,3 +167,32 @@ async def test_bad_queries_get_a_clear_error(server: Running) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(server.url + "/api/conversations") as r:
             assert r.status == 401
+
+
+async def test_reopen_over_http_and_the_team_for_the_filter(server: Running) -> None:
+    grace = await server.agent("Grace")
+    alan = await server.agent("Alan", online=False)
+    visitor, conv = await start_chat(server, grace, "Ada")
+    status, body = await call(server, grace, "POST", f"/api/conversations/{conv}/reopen")
+    assert (status, body["error"]["code"], body["error"]["message"]) == (
+        409,
+        "not_closed",
+        "The conversation is open",
+    )
+    assert (await grace.emit("conversation.close", {"conversation_id": conv}))["ok"]
+    status, body = await call(server, alan, "POST", f"/api/conversations/{conv}/reopen")
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    status, body = await call(server, grace, "POST", f"/api/conversations/{conv}/reopen")
+    assert status == 200, body
+    assert (body["conversation"]["status"], body["conversation"]["agent"]["name"]) == ("assigned", "Grace")
+    assigned = await grace.recv_until("conversation.assigned", lambda d: d["reason"] == "reopened")
+    assert assigned["conversation"]["id"] == conv
+    await visitor.recv_until("message", lambda m: m["text"] == "Grace reopened the chat")
+    status, body = await get(server, alan, "/api/team")
+    assert status == 200, body
+    assert [a["name"] for a in body["agents"]] == [
+        "Demo Admin",
+        "Grace",
+        "Alan",
+    ]  # the demo admin is made on start
+    assert body["agents"][1] == {"id": agent_of(grace)["id"], "name": "Grace"}
