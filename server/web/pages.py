@@ -47,6 +47,7 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/", demo)
     app.router.add_get("/console", console)
     app.router.add_get("/console/transcripts/{id}", console)
+    app.router.add_get("/console/history", console)
     app.router.add_get("/admin", admin)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/static/{name}", static)

@@ -50,6 +50,7 @@ export const layoutMethods = {
           this.meName,
           h("span", { class: `dot dot-${this.state.me.status}`, "data-role": "my-dot" }),
           this.statusSelect,
+          h("a", { href: "/console/history", class: "btn btn-ghost", "data-testid": "history-link", text: "History" }),
           this.adminLink,
           h("button", { type: "button", class: "btn btn-ghost", "data-testid": "sign-out", text: "Sign out",
             onclick: () => this.signOut() }))),
