@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 # The full-text search index is made by the migration in each database's own terms (an FTS5
-# table and its shadow tables on SQLite, an expression index on PostgreSQL), not declared here:
-# the schema check (common/db/migrate.py) leaves these names alone.
-metadata.info["unmanaged"] = ("messages_fts", "ix_messages_search")
+# table and its shadow tables on SQLite; a generated tsvector column of messages and its GIN
+# index on PostgreSQL), not declared here: the schema check (common/db/migrate.py) leaves these
+# names alone, and the stores never write the column (PostgreSQL computes it).
+metadata.info["unmanaged"] = ("messages_fts", "search_vector", "ix_messages_search")
 
 agents = sa.Table(
     "agents",

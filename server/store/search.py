@@ -1,9 +1,10 @@
 """Full-text matching of message text, in each database's own terms.
 
 Both split text into words at anything but letters and digits, fold case and keep accents, and
-match a query word as a whole word or the start of one ("card" finds "cards"); a message matches
-when it holds every query word. SQLite uses its FTS5 table (kept by triggers), PostgreSQL a GIN
-index over the text's tsvector; the migration (0004) makes both. System events are not indexed.
+match a query word as a whole word or, from three letters on, the start of one ("car" finds
+"cards"; "ca" only "ca": a shorter start matches too much to be worth its cost); a message
+matches when it holds every query word. SQLite uses its FTS5 table (kept by triggers), PostgreSQL a GIN
+index over a stored tsvector column; the migration (0004) makes both. System events are not indexed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from server.store.models import Message
 
 # The most words a search takes; more add nothing a person means and cost a join each.
 MAX_WORDS = 8
+# The shortest query word that also matches as the start of a longer word.
+MIN_PREFIX = 3
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -67,7 +70,7 @@ class SqliteMatcher:
         limit: int,
     ) -> list[Message]:
         # Each word quoted (FTS5 syntax inside it is then plain text) and a prefix; juxtaposed: AND.
-        expression = " ".join(f'"{w}"*' for w in words)
+        expression = " ".join(f'"{w}"*' if len(w) >= MIN_PREFIX else f'"{w}"' for w in words)
         fts = self._fts
         query = (
             _base(where, before)
@@ -79,18 +82,15 @@ class SqliteMatcher:
         return [Message.from_row(r) for r in await conn.execute(query)]
 
 
-# Exactly the migration's index expression, as SQL text: PostgreSQL uses an expression index
-# only for the same expression, and only with the literal 'event' of its WHERE.
-_PG_MATCH = (
-    "to_tsvector('simple', regexp_replace(messages.text, '[[:punct:]]', ' ', 'g'))"
-    " @@ to_tsquery('simple', :tsquery) AND messages.type <> 'event'"
-)
+# The generated column of migration 0004 (NULL for system events, which so never match).
+_PG_MATCH = "messages.search_vector @@ to_tsquery('simple', :tsquery)"
 
 
 class PostgresMatcher:
-    """A GIN index over the text's tsvector. The planner picks per search: the index for rare
-    words, or walking messages newest first for common ones (a page is found in the first few
-    hundred); so each search is planned with its own words (no generic plan)."""
+    """A stored tsvector column with a GIN index. The planner picks per search, from the column's
+    word statistics: the index for rare words, or walking messages newest first for common ones
+    (a page is found in the first few hundred); so each search is planned with its own words,
+    never with a generic plan."""
 
     async def messages(
         self,
@@ -101,7 +101,7 @@ class PostgresMatcher:
         limit: int,
     ) -> list[Message]:
         # Words are letters and digits only (search_words), so no tsquery syntax gets in.
-        tsquery = " & ".join(f"{w}:*" for w in words)
+        tsquery = " & ".join(f"{w}:*" if len(w) >= MIN_PREFIX else w for w in words)
         query = (
             _base(where, before)
             .where(sa.text(_PG_MATCH).bindparams(tsquery=tsquery))

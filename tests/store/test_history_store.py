@@ -168,6 +168,13 @@ async def test_search_finds_every_word_as_a_word_or_its_start_newest_first(world
         ("refund", "I want a refund for the card"),
     ]
     assert await hits(world, "arr 3") == [("card", "Your cards arrive in 3 days.")]
+    # From three letters on a word also matches as a start; a shorter one only as itself.
+    assert await hits(world, "ca") == []
+    assert await hits(world, "caf") == [("gone", "Never mind, café closed")]
+    assert await hits(world, "my") == [  # not "mind"
+        ("wait", "Is anyone there? My CARD is blocked"),
+        ("card", "Where is my card?"),
+    ]
     assert await hits(world, "nothing-here-xyzzy") == []
 
 
