@@ -126,10 +126,10 @@ AGENT_ROWS = [
 COLUMNS = {
     "agents": "id, email, name, password_hash, role, capacity, status, disabled, created_at",
     "visitors": "id, name, created_at, last_seen_at",
-    "conversations": "id, visitor_id, agent_id, status, priority, last_seq, created_at, queued_at, assigned_at, "
-    "closed_at, first_response_at",
-    "messages": "id, conversation_id, seq, client_id, type, private, author_type, author_id, author_name, text, "
-    "event, created_at",
+    "conversations": "id, visitor_id, agent_id, status, priority, last_seq, created_at, queued_at, "
+    "assigned_at, closed_at, first_response_at",
+    "messages": "id, conversation_id, seq, client_id, type, private, author_type, author_id, author_name, "
+    "text, event, created_at",
     "conversation_labels": "conversation_id, label, created_at",
 }
 
@@ -149,6 +149,9 @@ def load_sqlite(path: str, world: World) -> None:
     db.commit()
     db.execute("ANALYZE")
     db.close()
+
+
+_MAX_ID = "(SELECT max(id) FROM {})"
 
 
 async def load_postgres(url: str, world: World) -> None:

@@ -40,8 +40,8 @@ def queries(world: World, rng: random.Random, rounds: int) -> list[tuple[str, Qu
     vocab = world.vocabulary
     recent = world.start + (world.span_days - 30) * DAY
 
-    def search(words: list[str], scope: Scope = Scope(), **filters: Any) -> Query:
-        return lambda store: store.search(words, scope, Filters(**filters))
+    def search(words: list[str], scope: Scope | None = None, **filters: Any) -> Query:
+        return lambda store: store.search(words, scope or Scope(), Filters(**filters))
 
     async def second_page(store: HistoryStore, word: str) -> object:
         first = await store.search([word], Scope(), Filters())

@@ -4,8 +4,8 @@ Revision ID: 0004
 Revises: 0003
 
 The search index is the database's own: an FTS5 table kept by triggers on SQLite, a generated
-tsvector column with a GIN index on PostgreSQL (server/store/search.py reads both). System events are left out:
-"Grace joined the chat" would otherwise match every search for "Grace".
+tsvector column with a GIN index on PostgreSQL (server/store/search.py reads both). System events
+are left out: "Grace joined the chat" would otherwise match every search for "Grace".
 """
 
 import sqlalchemy as sa
