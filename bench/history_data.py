@@ -14,12 +14,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 SHOP_WORDS = ["parcel", "refund", "card", "order", "delivery", "address", "invoice", "password", "account"]
 LABELS = ["billing", "delivery", "refund", "vip", "bug", "feedback", "returns", "login", "fraud", "press"]
 AGENTS = 20
 DAY = 86400.0
 CHUNK = 50_000
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,15 @@ def _texts(world: World, count: int, rng: random.Random) -> Iterator[str]:
         yield " ".join(itertools.islice(words, rng.randint(4, 16)))
 
 
-def rows(world: World, seed: int = 11) -> Iterator[tuple[str, list[tuple[object, ...]]]]:
+def rows(world: World, seed: int = 11) -> Iterator[tuple[str, list[Row]]]:
     """(table, rows) chunks in insert order: visitors, conversations, messages, labels."""
     rng = random.Random(seed)
     n = world.conversations
     step = world.span_days * DAY / n
     per = world.messages // n
-    conversations, visitors, labels = [], [], []
+    conversations: list[Row] = []
+    visitors: list[Row] = []
+    labels: list[Row] = []
     for cid in range(1, n + 1):
         created = world.start + cid * step
         roll = rng.random()
@@ -97,7 +101,7 @@ def rows(world: World, seed: int = 11) -> Iterator[tuple[str, list[tuple[object,
     yield "visitors", visitors
     yield "conversations", conversations
     texts = _texts(world, world.messages, rng)
-    chunk: list[tuple[object, ...]] = []
+    chunk: list[Row] = []
     mid = 0
     for cid in range(1, n + 1):
         created = world.start + cid * step
@@ -119,7 +123,7 @@ def rows(world: World, seed: int = 11) -> Iterator[tuple[str, list[tuple[object,
     yield "conversation_labels", labels
 
 
-AGENT_ROWS = [
+AGENT_ROWS: list[Row] = [
     (i, f"agent{i}@example.com", f"Agent {i}", "x", "agent", 5, "offline", False, 0.0)
     for i in range(1, AGENTS + 1)
 ]
