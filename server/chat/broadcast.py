@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import socketio
@@ -60,8 +61,13 @@ class Broadcaster:
             event, data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=skip_sid
         )
 
-    async def to_agent(self, agent_id: int, event: str, data: Any, skip_sid: str | None = None) -> None:
-        await self._sio.emit(event, data, room=agent_room(agent_id), namespace=AGENT_NS, skip_sid=skip_sid)
+    async def to_agent(
+        self, agent_id: int, event: str, data: Any, skip_sid: str | None = None, *, also: Sequence[str] = ()
+    ) -> None:
+        """To an agent's sockets, and to the rooms in ``also`` in the same emit (one publish
+        between processes; a socket in several of the rooms gets it once)."""
+        room: str | list[str] = [agent_room(agent_id), *also] if also else agent_room(agent_id)
+        await self._sio.emit(event, data, room=room, namespace=AGENT_NS, skip_sid=skip_sid)
 
     async def to_agents(self, event: str, data: Any) -> None:
         await self._sio.emit(event, data, room=[AGENTS_ROOM, OBSERVERS_ROOM], namespace=AGENT_NS)
@@ -78,15 +84,14 @@ class Broadcaster:
         """A stored message to the conversation's agent, those reading along (admins) or looking
         before they take it (while it waits), and, unless private, its visitor."""
         payload = message_view(message)
-        # One emit to every agent room that hears it (one publish between processes, and a socket
-        # in several of the rooms gets it once).
-        rooms = [watch_room(conv.id)]
-        if conv.agent_id is not None:
-            rooms.append(agent_room(conv.agent_id))
+        watchers = [watch_room(conv.id)]
         leaves = conv.status != QUEUED and message.event in _LEAVES_QUEUE
         if conv.status == QUEUED or leaves:
-            rooms.append(preview_room(conv.id))
-        await self._sio.emit("message", payload, room=rooms, namespace=AGENT_NS, skip_sid=skip_sid)
+            watchers.append(preview_room(conv.id))
+        if conv.agent_id is not None:
+            await self.to_agent(conv.agent_id, "message", payload, skip_sid, also=watchers)
+        else:
+            await self._sio.emit("message", payload, room=watchers, namespace=AGENT_NS, skip_sid=skip_sid)
         if leaves:
             await self._sio.close_room(preview_room(conv.id), namespace=AGENT_NS)
         if not message.private:

@@ -19,10 +19,10 @@ if BREAK == "drop_emits":
     _to_agent = broadcast.Broadcaster.to_agent
     _count = itertools.count()
 
-    async def to_agent(self, agent_id, event, data, skip_sid=None):
+    async def to_agent(self, agent_id, event, data, skip_sid=None, **rooms):
         if event == "message" and next(_count) % 3 == 2:
             return
-        await _to_agent(self, agent_id, event, data, skip_sid)
+        await _to_agent(self, agent_id, event, data, skip_sid, **rooms)
 
     broadcast.Broadcaster.to_agent = to_agent
 
