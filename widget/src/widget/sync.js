@@ -23,8 +23,6 @@ export function setConv(w, c) {
   if (c.status === "closed") {
     w.ended.add(c.id);
     stopTyping(w);
-  } else {
-    w.ended.delete(c.id); // an agent reopened it
   }
   render(w);
 }
