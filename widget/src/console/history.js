@@ -30,6 +30,28 @@ export async function showHistory(root, agent) {
   await page.start();
 }
 
+/**
+ * The search field and the filters, each reporting what it changes.
+ * @param {Record<string, string>} f the filters now
+ * @param {(changes: Record<string, string>) => void} change
+ */
+function filterControls(f, change) {
+  const search = h("input", { type: "search", name: "q", value: f.q, placeholder: "Search messages and notes",
+    "aria-label": "Search messages and notes", "data-testid": "history-search" });
+  const quick = h("div", { class: "quick-filters", role: "group", "aria-label": "Show" },
+    QUICK.map((q) => h("button", { type: "button", class: "btn btn-small quick", "data-testid": `quick-${q.name.toLowerCase()}`,
+      text: q.name, onclick: () => change({ status: q.status, agent: q.agent }) })));
+  const agentSelect = h("select", { "data-testid": "filter-agent", "aria-label": "Agent", onchange: () => change({ agent: agentSelect.value }) },
+    h("option", { value: "", text: "Any agent" }), h("option", { value: "me", text: "Me" }), h("option", { value: "none", text: "Unassigned" }));
+  const labelSelect = h("select", { "data-testid": "filter-label", "aria-label": "Label", onchange: () => change({ label: labelSelect.value }) },
+    h("option", { value: "", text: "Any label" }));
+  const from = h("input", { type: "date", value: f.from, "aria-label": "Started from", "data-testid": "filter-from",
+    onchange: () => change({ from: from.value }) });
+  const to = h("input", { type: "date", value: f.to, "aria-label": "Started until", "data-testid": "filter-to",
+    onchange: () => change({ to: to.value }) });
+  return { search, quick, agentSelect, labelSelect, from, to };
+}
+
 class HistoryPage {
   /**
    * @param {HTMLElement} root
@@ -47,25 +69,22 @@ class HistoryPage {
     this.paged = false; // "Load more" was used: the list stays as it is
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.refreshTimer = null;
-    const f = this.filters;
-    this.search = h("input", { type: "search", name: "q", value: f.q, placeholder: "Search messages and notes",
-      "aria-label": "Search messages and notes", "data-testid": "history-search" });
-    this.quick = h("div", { class: "quick-filters", role: "group", "aria-label": "Show" },
-      QUICK.map((q) => h("button", { type: "button", class: "btn btn-small quick", "data-testid": `quick-${q.name.toLowerCase()}`,
-        text: q.name, onclick: () => this.change({ status: q.status, agent: q.agent }) })));
-    this.agentSelect = h("select", { "data-testid": "filter-agent", "aria-label": "Agent", onchange: () => this.change({ agent: this.agentSelect.value }) },
-      h("option", { value: "", text: "Any agent" }), h("option", { value: "me", text: "Me" }), h("option", { value: "none", text: "Unassigned" }));
-    this.labelSelect = h("select", { "data-testid": "filter-label", "aria-label": "Label", onchange: () => this.change({ label: this.labelSelect.value }) },
-      h("option", { value: "", text: "Any label" }));
-    this.from = h("input", { type: "date", value: f.from, "aria-label": "Started from", "data-testid": "filter-from",
-      onchange: () => this.change({ from: this.from.value }) });
-    this.to = h("input", { type: "date", value: f.to, "aria-label": "Started until", "data-testid": "filter-to",
-      onchange: () => this.change({ to: this.to.value }) });
+    const controls = filterControls(this.filters, (changes) => this.change(changes));
+    this.search = controls.search;
+    this.quick = controls.quick;
+    this.agentSelect = controls.agentSelect;
+    this.labelSelect = controls.labelSelect;
+    this.from = controls.from;
+    this.to = controls.to;
     this.summary = h("p", { class: "history-summary", role: "status", "aria-live": "polite", "data-testid": "history-summary" });
     this.error = h("p", { class: "form-error", role: "alert", hidden: true });
     this.list = h("ul", { class: "history-list", "data-testid": "history-list" });
     this.more = h("button", { type: "button", class: "btn", "data-testid": "load-more", text: "Load more", hidden: true,
       onclick: () => this.load(false) });
+    this.render();
+  }
+
+  render() {
     replace(this.root,
       h("header", { class: "topbar" },
         h("a", { class: "brand", href: "/console" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Tandem"),
