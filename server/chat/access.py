@@ -77,7 +77,7 @@ RULES: dict[Action, tuple[Rule, str]] = {
 
 def read_scope(agent: Agent) -> Scope:
     """The conversations ``agent`` may read, as the history store asks for them: the SQL form of
-    the ``conversation.read`` rule (tests/chat/test_access_rules.py holds the two together)."""
+    the ``conversation.read`` rule (tests/store/test_history_store.py holds the two together)."""
     return Scope() if agent.is_admin else Scope(agent.id)
 
 

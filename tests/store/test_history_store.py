@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from common.db.engine import open_engine
 from common.db.migrate import upgrade
 from common.settings import database_url
+from server.chat.access import may, read_scope
 from server.db.schema import conversations
 from server.store.bundle import Stores
 from server.store.history import Filters, Scope
@@ -241,3 +242,22 @@ def test_search_words_are_letters_and_digits_in_lower_case() -> None:
     ]
     assert search_words("  _-_ ") == []
     assert len(search_words("a " * 50)) == 8
+
+
+async def test_the_list_scope_is_the_read_rule(world: World) -> None:
+    """``read_scope`` (SQL) lets each agent list exactly the conversations ``may`` lets them read."""
+    boss = await world.stores.agents.add("boss@example.com", "Boss", "correct horse", role="admin")
+    every = (await world.stores.history.conversations(Scope(), Filters(), limit=100)).items
+    for agent in (world.grace, world.alan, boss):
+        readable = [c.id for c in every if may(agent, "conversation.read", c)]
+        page = await world.stores.history.conversations(read_scope(agent), Filters(), limit=100)
+        assert [c.id for c in page.items] == readable, agent.name
+    assert (
+        len(
+            {
+                len([c for c in every if may(a, "conversation.read", c)])
+                for a in (world.grace, world.alan, boss)
+            }
+        )
+        == 3
+    )
