@@ -137,3 +137,20 @@ async def test_an_admin_reads_along_live_and_the_visitor_hears_nothing(
     assert stored is not None
     assert stored.agent_id == int(grace.info["id"][2:] if grace.info else "0")
     assert not await server.chat.presence.is_connected(int(boss["id"][2:]))
+
+
+async def test_load_more_brings_the_next_page(server: Running, browser: Browser) -> None:
+    """27 conversations: the first page has 25, "Load more" the last 2, then it is gone."""
+    boss = await server.add_agent("Boss", role="admin")
+    stores = server.chat.stores
+    for n in range(27):
+        visitor = await stores.visitors.create("127.0.0.1", None)
+        await stores.visitors.update(visitor.id, name=f"V{n:02d}")
+        await stores.conversations.create(visitor.id, "127.0.0.1")
+    page = await signed_in(browser, server, boss["email"])
+    await page.goto(server.url + "/console/history")
+    await expect(page.locator("[data-testid=history-summary]")).to_have_text("25 conversations so far")
+    await page.click("[data-testid=load-more]")
+    await expect(page.locator("[data-testid=history-summary]")).to_have_text("27 conversations")
+    assert await names_listed(page) == [f"V{n:02d}" for n in reversed(range(27))]
+    await expect(page.locator("[data-testid=load-more]")).to_be_hidden()
