@@ -33,7 +33,7 @@ from server.metrics import Metrics
 from server.origins import OriginPolicy
 from server.settings import Settings
 from server.store.bundle import Stores
-from server.web import accounts, admin, api, assist_admin, health
+from server.web import accounts, admin, api, assist_admin, health, history
 from server.web.headers import add_security_headers
 from server.web.http import api_errors
 from server.web.keys import ASSIST, CHAT, ENGINE, FAST, LIVE, ORIGINS, SETTINGS, STORES
@@ -96,6 +96,7 @@ def create_app(settings: Settings, assist_factory: AssistFactory = default_assis
     sio.attach(app)
     app[SIO] = sio
     app.add_routes(health.routes)
+    app.add_routes(history.routes)
     app.add_routes(api.routes)
     app.add_routes(admin.routes)
     app.add_routes(accounts.routes)

@@ -46,12 +46,20 @@ async def schema_drift(engine: AsyncEngine, metadata: Sequence[MetaData]) -> lis
     """How the migrated database differs from the tables the code declares (empty: none)."""
 
     declared = MetaData()
+    unmanaged: list[str] = []
     for features_tables in metadata:
         for table in features_tables.tables.values():
             table.to_metadata(declared)
+        unmanaged.extend(features_tables.info.get("unmanaged", ()))
+
+    def include(_obj: Any, name: str | None, _type: str, _reflected: bool, _compare_to: Any) -> bool:
+        # A feature's objects made by its migration alone (and, for a SQLite FTS5 table, the
+        # shadow tables named after it).
+        return not any(name == u or (name or "").startswith(f"{u}_") for u in unmanaged)
 
     def compare(sync_conn: Connection) -> list[Any]:
-        context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": include}
+        context = MigrationContext.configure(sync_conn, opts=opts)
         return list(compare_metadata(context, declared))
 
     async with engine.connect() as conn:

@@ -12,10 +12,14 @@ from collections.abc import Callable
 from typing import Literal, get_args
 
 from server.chat.errors import ChatError
+from server.store.history import Scope
 from server.store.models import QUEUED, Agent, Conversation
 
 Action = Literal[
-    "conversation.read",  # sync, visitor.get, GET /api/conversations/{id}/transcript
+    "conversation.read",  # sync, visitor.get, conversation.watch, GET /api/conversations/{id}/transcript
+    "conversation.list",  # GET /api/conversations, /api/conversations/search, /api/labels
+    "conversation.label",  # POST, DELETE /api/conversations/{id}/labels
+    "conversation.reopen",  # conversation.reopen
     "conversation.act",  # message.send, typing, conversation.transfer, assist.feedback
     "conversation.close",  # conversation.close
     "conversation.take",  # conversation.take (routing answers not_queued once someone has it)
@@ -55,6 +59,9 @@ def _reader(agent: Agent, conv: Conversation | None) -> bool:
 
 RULES: dict[Action, tuple[Rule, str]] = {
     "conversation.read": (_reader, "its agent; any agent while it is queued; admins"),
+    "conversation.list": (_any_agent, "any agent, each seeing the conversations they may read"),
+    "conversation.label": (_reader, "its agent; any agent while it is queued; admins"),
+    "conversation.reopen": (_holder_or_admin, "its agent; admins"),
     "conversation.act": (_holder, "its agent"),
     "conversation.close": (_holder_or_admin, "its agent; admins"),
     "conversation.take": (_any_agent, "any agent (while it is queued)"),
@@ -66,6 +73,12 @@ RULES: dict[Action, tuple[Rule, str]] = {
     "kb.manage": (_admin, "admins"),
     "assist.report": (_admin, "admins"),
 }
+
+
+def read_scope(agent: Agent) -> Scope:
+    """The conversations ``agent`` may read, as the history store asks for them: the SQL form of
+    the ``conversation.read`` rule (tests/store/test_history_store.py holds the two together)."""
+    return Scope() if agent.is_admin else Scope(agent.id)
 
 
 def may(agent: Agent, action: Action, conv: Conversation | None = None) -> bool:

@@ -11,7 +11,7 @@ import socketio
 
 from server.auth.cookie import COOKIE_NAME
 from server.chat.access import Action, may, require
-from server.chat.broadcast import AGENTS_ROOM, agent_room
+from server.chat.broadcast import AGENTS_ROOM, OBSERVERS_ROOM, agent_room, preview_room, watch_room
 from server.chat.checks import (
     check_assist_use,
     check_client_id,
@@ -41,6 +41,9 @@ class AgentNamespace(ChatNamespace):
             "conversation.take": self._handle_take,
             "conversation.transfer": self._handle_transfer,
             "conversation.close": self._handle_close,
+            "conversation.reopen": self._handle_reopen,
+            "conversation.watch": self._handle_watch,
+            "conversation.unwatch": self._handle_unwatch,
             "message.send": self._handle_send,
             "sync": self._handle_sync,
             "typing": self._handle_typing,
@@ -56,6 +59,9 @@ class AgentNamespace(ChatNamespace):
         agent = await self.chat.stores.sessions.agent_for(token if isinstance(token, str) else None)
         if agent is None:
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
+        if auth.get("observe") is True:
+            await self._connect_observer(sid, agent, token)
+            return
         await self.save_session(sid, {"agent_id": agent.id, "token": token})
         await self.enter_room(sid, agent_room(agent.id))
         await self.enter_room(sid, AGENTS_ROOM)
@@ -64,6 +70,14 @@ class AgentNamespace(ChatNamespace):
         if first:
             log.info("agent a_%s connected", agent.id)
         self.chat.background.spawn(self._after_connect(sid, agent), f"session-{sid}")
+
+    async def _connect_observer(self, sid: str, agent: Agent, token: object) -> None:
+        """A page that only reads (a transcript read along, the history's live list): the agent is
+        not connected for routing or presence; it hears what it watches, the queue and team news
+        (to refresh what it shows), and is signed out with the agent (their room)."""
+        await self.save_session(sid, {"agent_id": agent.id, "token": token, "observer": True})
+        await self.enter_room(sid, agent_room(agent.id))
+        await self.enter_room(sid, OBSERVERS_ROOM)
 
     async def _after_connect(self, sid: str, agent: Agent) -> None:
         # Runs after the connect handler returned, so the client has its CONNECT first.
@@ -100,18 +114,23 @@ class AgentNamespace(ChatNamespace):
 
     async def on_disconnect(self, sid: str) -> None:
         session = await self.get_session(sid)
+        if session.get("observer"):
+            return
         agent_id = int(session["agent_id"])
         if await self.chat.presence.disconnect(agent_id, sid):
             log.info("agent a_%s disconnected; grace period starts", agent_id)
             await self.chat.grace.start(agent_id)
             await self.chat.broadcaster.agents_changed()
 
-    async def _agent(self, sid: str) -> Agent:
-        """The signed-in agent, read afresh: a disabled agent or an ended session stops here."""
+    async def _agent(self, sid: str, *, reads: bool = False) -> Agent:
+        """The signed-in agent, read afresh: a disabled agent or an ended session stops here; so
+        does an observer's connection, unless the event only ``reads``."""
         session = await self.get_session(sid)
         agent = await self.chat.stores.sessions.agent_for(session.get("token"))
         if agent is None:
             raise ChatError("unauthorized", "Your session has ended; sign in again")
+        if session.get("observer") and not reads:
+            raise ChatError("forbidden", "This connection only reads: act from the console")
         return agent
 
     async def _conversation(self, data: dict[str, Any]) -> Conversation:
@@ -165,6 +184,34 @@ class AgentNamespace(ChatNamespace):
         closed = await self.chat.router.close(conv, Author("agent", agent.id, agent.name))
         return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(closed)}
 
+    async def _handle_reopen(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        agent = await self._agent(sid)
+        conv = await self._allowed(agent, "conversation.reopen", data)
+        reopened = await self.chat.router.reopen(agent, conv)
+        return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(reopened)}
+
+    async def _handle_watch(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Hear a conversation's messages without taking it: an admin reads along (the visitor is
+        told nothing), an agent looks at a waiting one until it stops waiting."""
+        agent = await self._agent(sid, reads=True)
+        conv = await self._allowed(agent, "conversation.read", data)
+        room = watch_room(conv.id) if agent.is_admin else preview_room(conv.id)
+        await self.enter_room(sid, room)
+        # Read again once in the room: had it left the queue before we entered, the room's
+        # closing missed us, and a non-admin must not go on hearing it.
+        now = await self._conversation(data)
+        if not may(agent, "conversation.read", now):
+            await self.leave_room(sid, room)
+            raise ChatError("not_queued", "The conversation is no longer waiting")
+        return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(now)}
+
+    async def _handle_unwatch(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        conv_id = check_id(data.get("conversation_id"), "c")
+        await self._agent(sid, reads=True)
+        await self.leave_room(sid, watch_room(conv_id))
+        await self.leave_room(sid, preview_room(conv_id))
+        return {"ok": True}
+
     async def _handle_send(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
         client_id = check_client_id(data)
@@ -190,7 +237,7 @@ class AgentNamespace(ChatNamespace):
         return {"ok": True, "message": message_view(sent.message)}
 
     async def _handle_sync(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
-        agent = await self._agent(sid)
+        agent = await self._agent(sid, reads=True)
         conv = await self._allowed(agent, "conversation.read", data)
         replay = await self.chat.delivery.replay(conv, check_int(data, "last_seq"), include_private=True)
         return {
@@ -213,7 +260,7 @@ class AgentNamespace(ChatNamespace):
         return None
 
     async def _handle_visitor(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
-        agent = await self._agent(sid)
+        agent = await self._agent(sid, reads=True)
         conv = await self._allowed(agent, "conversation.read", data)
         visitor = await self.chat.stores.visitors.get(conv.visitor_id)
         if visitor is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import socketio
@@ -16,11 +17,12 @@ from server.chat.views import (
     visitor_conversation_view,
 )
 from server.store.bundle import Stores
-from server.store.models import Conversation, Message
+from server.store.models import QUEUED, Conversation, Message
 
 VISITOR_NS = "/visitor"
 AGENT_NS = "/agent"
 AGENTS_ROOM = "agents"
+OBSERVERS_ROOM = "observers"  # read-only agent connections (docs/protocol.md, Observers)
 
 
 def visitor_room(visitor_id: int) -> str:
@@ -29,6 +31,22 @@ def visitor_room(visitor_id: int) -> str:
 
 def agent_room(agent_id: int) -> str:
     return f"agent:{agent_id}"
+
+
+def watch_room(conversation_id: int) -> str:
+    """Admins reading a conversation along (supervision): for as long as they like."""
+    return f"watch:{conversation_id}"
+
+
+def preview_room(conversation_id: int) -> str:
+    """Agents reading a waiting conversation before they take it. It hears the conversation only
+    while it waits (then any agent may read it, server/chat/access.py) and the event that ends
+    the wait; then it is closed, so a later requeue does not bring back someone who moved on."""
+    return f"preview:{conversation_id}"
+
+
+# The events that take a conversation out of the queue: a previewer hears this one, then no more.
+_LEAVES_QUEUE = frozenset({"assigned", "closed"})
 
 
 class Broadcaster:
@@ -46,11 +64,16 @@ class Broadcaster:
             event, data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=skip_sid
         )
 
-    async def to_agent(self, agent_id: int, event: str, data: Any, skip_sid: str | None = None) -> None:
-        await self._sio.emit(event, data, room=agent_room(agent_id), namespace=AGENT_NS, skip_sid=skip_sid)
+    async def to_agent(
+        self, agent_id: int, event: str, data: Any, skip_sid: str | None = None, *, also: Sequence[str] = ()
+    ) -> None:
+        """To an agent's sockets, and to the rooms in ``also`` in the same emit (one publish
+        between processes; a socket in several of the rooms gets it once)."""
+        room: str | list[str] = [agent_room(agent_id), *also] if also else agent_room(agent_id)
+        await self._sio.emit(event, data, room=room, namespace=AGENT_NS, skip_sid=skip_sid)
 
     async def to_agents(self, event: str, data: Any) -> None:
-        await self._sio.emit(event, data, room=AGENTS_ROOM, namespace=AGENT_NS)
+        await self._sio.emit(event, data, room=[AGENTS_ROOM, OBSERVERS_ROOM], namespace=AGENT_NS)
 
     async def disconnect_agent_here(
         self, agent_id: int, token: str | None = None, *, keep: str | None = None
@@ -65,15 +88,22 @@ class Broadcaster:
                 await self._sio.disconnect(sid, namespace=AGENT_NS)
 
     async def message(self, conv: Conversation, message: Message, skip_sid: str | None = None) -> None:
-        """A stored message to the conversation's agent and, unless private, its visitor: one
-        emit_each, so one PUBLISH with several processes (server/chat/emits.py)."""
+        """A stored message to the conversation's agent, those reading along (admins) or looking
+        before they take it (while it waits), and, unless private, its visitor: one emit_each, so
+        one PUBLISH with several processes (server/chat/emits.py)."""
         payload = message_view(message)
-        emits = []
-        if conv.agent_id is not None:
-            emits.append(Emit("message", payload, AGENT_NS, agent_room(conv.agent_id), skip_sid))
+        watchers = [watch_room(conv.id)]
+        leaves = conv.status != QUEUED and message.event in _LEAVES_QUEUE
+        if conv.status == QUEUED or leaves:
+            watchers.append(preview_room(conv.id))
+        # A socket in several of the rooms gets it once.
+        rooms = [agent_room(conv.agent_id), *watchers] if conv.agent_id is not None else watchers
+        emits = [Emit("message", payload, AGENT_NS, rooms, skip_sid)]
         if not message.private:
             emits.append(Emit("message", payload, VISITOR_NS, visitor_room(conv.visitor_id), skip_sid))
         await self._emitter.emit_each(emits)
+        if leaves:
+            await self._sio.close_room(preview_room(conv.id), namespace=AGENT_NS)
 
     async def visitor_state(self, conv: Conversation, queue_position: int | None = None) -> None:
         await self.to_visitor(

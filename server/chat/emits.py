@@ -26,7 +26,7 @@ class Emit:
     event: str
     data: Any
     namespace: str
-    room: str
+    room: str | list[str]  # several: a socket in more than one gets it once
     skip_sid: str | None = None
 
 
@@ -46,10 +46,10 @@ class LeanEmits(socketio.AsyncManager):  # type: ignore[misc]
         event: str,
         data: Any,
         namespace: str,
-        room: str | None = None,
+        room: str | list[str] | None = None,
         skip_sid: str | list[str] | None = None,
         callback: Any = None,
-        to: str | None = None,
+        to: str | list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         if callback is not None or kwargs:

@@ -19,7 +19,7 @@ from server.chat.queue_places import QueuePlaces
 from server.chat.suggestions import Suggestions
 from server.metrics import Metrics
 from server.store.bundle import Stores
-from server.store.conversations import Change, OverCapacity
+from server.store.conversations import Change, OverCapacity, VisitorBusy
 from server.store.models import QUEUED, Agent, Author, Conversation
 
 log = logging.getLogger("tandem.routing")
@@ -159,6 +159,25 @@ class Router:
             await self._out.agents_changed()
             self.kick()
         return closed
+
+    async def reopen(self, agent: Agent, conv: Conversation) -> Conversation:
+        """Open a closed conversation again for the agent who asks: they meant to pick it up, so it
+        is theirs, not the queue's (docs/protocol.md, ``conversation.reopen``)."""
+        async with self._routing(), self._locks(conv.id):
+            try:
+                change = await self._stores.conversations.reopen(conv.id, agent, capacity=agent.capacity)
+            except OverCapacity:
+                raise ChatError("over_capacity", "You are at your capacity") from None
+            except VisitorBusy as busy:
+                message = f"The visitor is in another open conversation (c_{busy.args[0]})"
+                raise ChatError("conflict", message) from None
+            if change is None:
+                raise ChatError("not_closed", "The conversation is open")
+            await self._presence.mark_assigned(agent.id)
+            await self._announce(change, agent.id, "reopened")
+        log.info("conversation c_%s reopened by a_%s", conv.id, agent.id)
+        await self._out.agents_changed()
+        return change.conversation
 
     async def requeue(self, agent: Agent) -> None:
         """Put a vanished agent's conversations back at the front of the queue."""

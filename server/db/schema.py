@@ -9,6 +9,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+# The full-text search index is made by the migration in each database's own terms (an FTS5
+# table and its shadow tables on SQLite; a generated tsvector column of messages and its GIN
+# index on PostgreSQL), not declared here: the schema check (common/db/migrate.py) leaves these
+# names alone, and the stores never write the column (PostgreSQL computes it).
+metadata.info["unmanaged"] = ("messages_fts", "search_vector", "ix_messages_search")
 
 agents = sa.Table(
     "agents",
@@ -67,6 +72,22 @@ conversations = sa.Table(
     sa.Column("closed_at", sa.Float),
     sa.Column("first_response_at", sa.Float),
     sa.Index("ix_conversations_status_queue", "status", "priority", "queued_at"),
+    sa.Index("ix_conversations_created_at", "created_at"),  # the history's date filter
+)
+
+# Labels an agent puts on a conversation (lower case, see server/store/labels.py).
+conversation_labels = sa.Table(
+    "conversation_labels",
+    metadata,
+    sa.Column(
+        "conversation_id",
+        sa.Integer,
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("label", sa.String(40), primary_key=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_conversation_labels_label", "label", "conversation_id"),
 )
 
 messages = sa.Table(

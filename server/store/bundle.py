@@ -12,7 +12,9 @@ from server.settings import SigninLimits
 from server.store.absences import AbsenceStore
 from server.store.agents import AgentStore
 from server.store.conversations import ConversationStore
+from server.store.history import HistoryStore
 from server.store.invites import InviteStore
+from server.store.labels import LabelStore
 from server.store.messages import MessageStore
 from server.store.preferences import PreferenceStore
 from server.store.reads import ReadStore
@@ -35,6 +37,8 @@ class Stores:
     signins: SigninThrottle
     reads: ReadStore
     preferences: PreferenceStore
+    history: HistoryStore
+    labels: LabelStore
 
     @classmethod
     def open(
@@ -53,4 +57,6 @@ class Stores:
             signins=SigninThrottle(engine, signin_limits),
             reads=ReadStore(engine),
             preferences=PreferenceStore(engine),
+            history=HistoryStore(engine),
+            labels=LabelStore(engine),
         )

@@ -210,6 +210,29 @@ class ConversationStore:
             )
         return Change(_with_seq(conv, event), [event])
 
+    async def reopen(self, conversation_id: int, agent: Agent, *, capacity: int) -> Change | None:
+        """Open a closed conversation again, held by ``agent``; None if it is not closed. Raises
+        :class:`VisitorBusy` when its visitor has another open conversation (a visitor has one at a
+        time), :class:`OverCapacity` when the agent has no room."""
+        async with self._engine.begin() as conn:
+            await _check_capacity(conn, agent.id, capacity)
+            closed = sa.and_(conversations.c.id == conversation_id, conversations.c.status == CLOSED)
+            row = (await conn.execute(sa.select(conversations.c.visitor_id).where(closed))).first()
+            if row is None:
+                return None
+            other = (await conn.execute(_OPEN_FOR_VISITOR, {"visitor_id": row.visitor_id})).first()
+            if other is not None:
+                raise VisitorBusy(other.id)
+            conv = await self._update(
+                conn, closed, status=ASSIGNED, agent_id=agent.id, assigned_at=time.time(), closed_at=None
+            )
+            if conv is None:
+                return None
+            event = await append_in(
+                conn, conv.id, SYSTEM, f"{agent.name} reopened the chat", type="event", event="reopened"
+            )
+        return Change(_with_seq(conv, event), [event])
+
     async def _update(
         self, conn: AsyncConnection, where: sa.ColumnElement[bool], **values: object
     ) -> Conversation | None:
@@ -232,6 +255,10 @@ def _with_seq(conv: Conversation, last: Message) -> Conversation:
     from dataclasses import replace
 
     return replace(conv, last_seq=last.seq)
+
+
+class VisitorBusy(Exception):
+    """The visitor has another open conversation (its id is the argument)."""
 
 
 class OverCapacity(Exception):

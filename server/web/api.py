@@ -101,6 +101,7 @@ async def transcript(request: web.Request) -> web.Response:
             if visitor
             else None,
             "messages": [message_view(m) for m in messages],
+            "labels": (await stores.labels.of([conv.id])).get(conv.id, []),
         }
     )
 

@@ -34,6 +34,7 @@ STATUS_OF = {
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,
+    "not_closed": 409,
     "too_large": 413,
     "rate_limited": 429,
     "internal": 500,

@@ -48,6 +48,7 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/console", console)
     app.router.add_get("/console/transcripts/{id}", console)
     app.router.add_get("/invite/{token}", console)  # the console's script shows the invitation
+    app.router.add_get("/console/history", console)
     app.router.add_get("/admin", admin)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/static/{name}", static)

@@ -213,7 +213,8 @@ async def test_transcript_has_every_message_including_notes(server: Running) -> 
 
     status, body, _ = await call(server, "GET", f"/api/conversations/{conv_id}/transcript", token=grace.token)
     assert status == 200, body
-    assert set(body) == {"conversation", "visitor", "messages"}
+    assert set(body) == {"conversation", "visitor", "messages", "labels"}
+    assert body["labels"] == []
     assert body["conversation"]["id"] == conv_id
     assert body["conversation"]["status"] == "closed"
     assert body["conversation"]["agent"]["name"] == "Grace"

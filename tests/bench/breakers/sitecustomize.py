@@ -14,17 +14,19 @@ BREAK = os.environ.get("TANDEM_BREAK", "")
 
 if BREAK == "drop_emits":
     # Every third live message to an agent goes nowhere, and nothing tells the agent to resync.
+    import dataclasses
+
     import server.chat.broadcast as broadcast
 
-    _to_agent = broadcast.Broadcaster.to_agent
+    _message = broadcast.Broadcaster.message
     _count = itertools.count()
 
-    async def to_agent(self, agent_id, event, data, skip_sid=None):
-        if event == "message" and next(_count) % 3 == 2:
-            return
-        await _to_agent(self, agent_id, event, data, skip_sid)
+    async def message(self, conv, message, skip_sid=None):
+        if conv.agent_id is not None and next(_count) % 3 == 2:
+            conv = dataclasses.replace(conv, agent_id=None)  # the visitor still gets it
+        await _message(self, conv, message, skip_sid)
 
-    broadcast.Broadcaster.to_agent = to_agent
+    broadcast.Broadcaster.message = message
 
 elif BREAK == "double_assign":
     # Routing gives a waiting chat to two agents, the second over the first.

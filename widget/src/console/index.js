@@ -1,7 +1,9 @@
-// Entry point of console.html: the live console at /console, a transcript at /console/transcripts/<id>.
+// Entry point of console.html: the live console at /console, a transcript at /console/transcripts/<id>,
+// the history (list and search) at /console/history.
 import { requireAgent, showSignIn } from "../lib/auth.js";
 import { startConsole } from "./app.js";
 import { showTranscript } from "./transcript.js";
+import { showHistory } from "./history.js";
 import { TitleFlasher } from "./title.js";
 import { showInvite } from "./invite.js";
 
@@ -20,6 +22,11 @@ async function main() {
     const id = decodeURIComponent(path.slice(TRANSCRIPT_PREFIX.length).replace(/\/+$/, ""));
     const agent = await requireAgent(root, { heading: "Sign in to see this transcript" });
     await showTranscript(root, id, agent);
+    return;
+  }
+  if (path.replace(/\/+$/, "") === "/console/history") {
+    const agent = await requireAgent(root, { heading: "Sign in to see the history" });
+    await showHistory(root, agent);
     return;
   }
   document.title = BASE_TITLE;

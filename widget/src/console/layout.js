@@ -63,6 +63,7 @@ export const layoutMethods = {
           this.notifyPanel.el,
           h("button", { type: "button", class: "btn btn-ghost", "data-testid": "shortcuts-button", text: "Shortcuts",
             title: "Keyboard shortcuts (?)", "aria-haspopup": "dialog", onclick: () => this.help.open() }),
+          h("a", { href: "/console/history", class: "btn btn-ghost", "data-testid": "history-link", text: "History" }),
           this.adminLink,
           h("button", { type: "button", class: "btn btn-ghost", "data-testid": "change-password", text: "Password",
             onclick: () => openPasswordDialog(this.root, (text) => this.toast(text)) }),

@@ -71,6 +71,9 @@ export class Sidebar {
     h("div", { class: "conv-preview", text: (c.last_message && c.last_message.text) || "No messages yet" }),
     h("div", { class: "queue-actions" },
       h("span", { class: "take-error", role: "alert", hidden: true }),
+      // Read it before taking it: the transcript page follows it live while it waits.
+      h("a", { class: "btn btn-small btn-ghost", "data-testid": "preview", text: "Preview", target: "_blank", rel: "noopener",
+        href: `/console/transcripts/${encodeURIComponent(c.id)}`, "aria-label": `Preview the chat with ${visitorName(c.visitor)}` }),
       h("button", { type: "button", class: "btn btn-small btn-primary", "data-testid": "take", text: "Take",
         onclick: (/** @type {MouseEvent} */ e) =>
           this.handlers.onTake(c.id, /** @type {HTMLButtonElement} */ (e.currentTarget)) })))));

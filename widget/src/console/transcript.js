@@ -1,8 +1,10 @@
 // The read-only transcript page: /console/transcripts/<id>.
 import { api } from "../lib/api.js";
-import { h, replace } from "../lib/dom.js";
+import { h, replace, showError } from "../lib/dom.js";
 import { formatDateTime, visitorName } from "./format.js";
+import { labelEditor } from "./labels.js";
 import { messageElement } from "./messages.js";
+import { followLive } from "./transcriptlive.js";
 
 /**
  * Render the transcript of conversation `id` into `root`.
@@ -17,6 +19,7 @@ export async function showTranscript(root, id, agent) {
       h("a", { class: "brand", href: "/console" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Tandem"),
       h("div", { class: "topbar-right" },
         h("span", { class: "me-name", text: agent.name }),
+        h("a", { href: "/console/history", class: "btn btn-ghost", text: "History" }),
         h("a", { href: "/console", class: "btn btn-ghost", text: "Back to console" }))),
     h("main", { class: "transcript", "data-testid": "transcript", "data-conversation-id": id }, body));
   try {
@@ -39,6 +42,11 @@ function renderTranscript(body, data, agent) {
   /** @type {Partial<import("./state.js").Visitor>} */
   const visitor = data.visitor || conv.visitor || {};
   document.title = `Transcript: ${visitorName(visitor)} — Tandem`;
+  const list = h("div", { class: "messages transcript-messages", "data-testid": "transcript-messages" },
+    (data.messages || []).length
+      ? data.messages.map((/** @type {import("../lib/types.js").Message} */ m) => messageElement(m, { meId: agent.id, readOnly: true }))
+      : h("p", { class: "muted", text: "No messages." }));
+  const notice = h("p", { class: "live-notice", role: "status", "data-testid": "live-notice", hidden: true });
   replace(body,
     h("div", { class: "transcript-head" },
       h("h1", { text: `Conversation with ${visitorName(visitor)}` }),
@@ -47,9 +55,37 @@ function renderTranscript(body, data, agent) {
         h("dt", { text: "Status" }), h("dd", {}, h("span", { class: `badge badge-${conv.status}`, text: conv.status || "" })),
         conv.agent ? [h("dt", { text: "Agent" }), h("dd", { text: conv.agent.name })] : null,
         h("dt", { text: "Started" }), h("dd", { text: formatDateTime(conv.created_at || "") }),
-        conv.closed_at ? [h("dt", { text: "Closed" }), h("dd", { text: formatDateTime(conv.closed_at) })] : null)),
-    h("div", { class: "messages transcript-messages" },
-      (data.messages || []).length
-        ? data.messages.map((/** @type {import("../lib/types.js").Message} */ m) => messageElement(m, { meId: agent.id, readOnly: true }))
-        : h("p", { class: "muted", text: "No messages." })));
+        conv.closed_at ? [h("dt", { text: "Closed" }), h("dd", { text: formatDateTime(conv.closed_at) })] : null),
+      labelEditor(conv.id || "", data.labels || []),
+      conv.status === "closed" && (agent.role === "admin" || (conv.agent && conv.agent.id === agent.id)) ? reopenButton(conv.id || "") : null),
+    notice, list);
+  const live = conv.status === "queued" || (conv.status === "assigned" && agent.role === "admin");
+  if (live && conv.id) {
+    notice.hidden = false;
+    followLive({ id: conv.id, agent, messages: data.messages || [], list, notice });
+  }
+}
+
+/**
+ * Reopen a closed conversation: it becomes the agent's, in their console (docs/protocol.md).
+ * @param {string} id
+ */
+function reopenButton(id) {
+  const error = h("span", { class: "form-error", role: "alert", hidden: true });
+  const done = h("p", { class: "reopened", role: "status", hidden: true },
+    "Reopened: the chat is yours, in your ", h("a", { href: "/console", text: "console" }), ".");
+  const button = h("button", { type: "button", class: "btn btn-primary", "data-testid": "reopen", text: "Reopen",
+    onclick: async () => {
+      button.disabled = true;
+      try {
+        await api("POST", `/api/conversations/${encodeURIComponent(id)}/reopen`);
+        button.hidden = true;
+        done.hidden = false;
+        showError(error, "");
+      } catch (e) {
+        button.disabled = false;
+        showError(error, /** @type {Error} */ (e).message);
+      }
+    } });
+  return h("div", { class: "transcript-actions" }, button, done, error);
 }
