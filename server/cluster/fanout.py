@@ -170,9 +170,12 @@ class SubscriptionWatch:
         self._on_probe = on_probe
         self.deaf = False
         self.resyncs = 0
+        # Connections to Redis when its first probe came back: a later count is a reconnection.
+        self.baseline: int | None = None
+        self.heard = asyncio.Event()  # set once the baseline is taken
 
     async def run(self) -> None:
-        number, silent_since, connects = 0, None, None
+        number, silent_since = 0, None
         while True:
             number += 1
             await self._manager.publish_probe(number)
@@ -187,10 +190,11 @@ class SubscriptionWatch:
                     log.warning("fan-out: this process hears nothing from Redis; clients resync once it does")
                 continue
             silent_since = None
-            if connects is None:
-                connects = self._manager.connects  # the first probe heard: the baseline
-            elif self.deaf or self._manager.connects != connects:
-                connects = self._manager.connects
+            if self.baseline is None:
+                self.baseline = self._manager.connects  # the first probe heard
+                self.heard.set()
+            elif self.deaf or self._manager.connects != self.baseline:
+                self.baseline = self._manager.connects
                 self.deaf = False
                 self.resyncs += 1
                 log.warning("fan-out: subscribed again; telling this process's clients to resync")

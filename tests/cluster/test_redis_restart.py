@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio
 
+from server.cluster.live import ClusterLive
+from server.web.keys import LIVE
 from tests.conftest import Running, StartServer, free_port, service_missing
 from tests.peers import DEFAULT_TIMEOUT
 
@@ -85,6 +87,18 @@ async def servers(
     return await start_server(**env), await start_server(**env), private_redis
 
 
+async def probes_heard(*servers: Running) -> None:
+    """Return once each server has heard its first probe back: its subscription's first
+    connection is then known, so a later one is a reconnection (server/cluster/fanout.py). A
+    restart before that would look like the first subscription, as it would to a process that
+    started during the outage."""
+    async with asyncio.timeout(15):
+        for server in servers:
+            live = server.app[LIVE]
+            assert isinstance(live, ClusterLive)
+            await live.watch.heard.wait()
+
+
 async def test_nothing_is_lost_while_redis_restarts(servers: tuple[Running, Running, PrivateRedis]) -> None:
     a, b, private = servers
     agent = await b.agent("Grace")
@@ -92,6 +106,7 @@ async def test_nothing_is_lost_while_redis_restarts(servers: tuple[Running, Runn
     started = await visitor.emit("conversation.start", {"name": "Ada"})
     conversation_id = started["conversation"]["id"]
     assert (await agent.recv("conversation.assigned"))["conversation"]["id"] == conversation_id
+    await probes_heard(a, b)
 
     private.stop()
     sent = await visitor.emit("message.send", {"client_id": str(uuid.uuid4()), "text": "still there?"})
