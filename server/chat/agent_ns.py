@@ -58,7 +58,7 @@ class AgentNamespace(ChatNamespace):
         await self.enter_room(sid, agent_room(agent.id))
         await self.enter_room(sid, AGENTS_ROOM)
         first = await self.chat.presence.connect(agent.id, sid)
-        await self.chat.grace.end(agent.id)  # back, whichever process they were gone from
+        await self.chat.grace.connected(agent)  # back, whichever process they were gone from
         if first:
             log.info("agent a_%s connected", agent.id)
         self.chat.background.spawn(self._after_connect(sid, agent), f"session-{sid}")
@@ -132,6 +132,8 @@ class AgentNamespace(ChatNamespace):
         if updated is None:
             raise not_found("agent")  # deleted while signed in
         log.info("agent a_%s is %s", agent.id, status)
+        # Away or offline: their chats go back to the queue unless they are online again in time.
+        await self.chat.grace.status_changed(agent.id, status)
         await self.chat.broadcaster.agents_changed()
         if status == "online":
             self.chat.router.kick()

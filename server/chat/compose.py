@@ -52,7 +52,9 @@ def build_chat(
         team=Team(stores, presence, broadcaster, router, live.signals),
         delivery=Delivery(stores, broadcaster, locks, metrics, suggestions),
         suggestions=suggestions,
-        grace=GracePeriods(settings.agent_grace_seconds, stores, presence, router),
+        grace=GracePeriods(
+            settings.agent_grace_seconds, settings.agent_away_seconds, stores, presence, router
+        ),
         tokens=VisitorTokens(settings.secret_key),
         origins=origins,
         metrics=metrics,

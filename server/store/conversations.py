@@ -182,10 +182,11 @@ class ConversationStore:
                     conn,
                     conv.id,
                     SYSTEM,
-                    f"{agent.name} went offline; the chat is back in the queue",
+                    # Public: the visitor hears why nobody answers, and that someone will.
+                    f"{agent.name} is no longer available; the chat is back in the queue "
+                    "for the next available agent",
                     type="event",
                     event="requeued",
-                    private=True,
                 )
                 changes.append(Change(_with_seq(conv, event), [event]))
         return changes
