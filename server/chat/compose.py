@@ -66,7 +66,8 @@ def build_chat(
 
 def _follow_signals(chat: ChatContext, sio: socketio.AsyncServer, assist: AssistSlot) -> None:
     async def signed_out(data: dict[str, Any]) -> None:
-        await chat.broadcaster.disconnect_agent_here(int(data["agent_id"]), data.get("token"))
+        reason = str(data.get("reason") or "signed_out")
+        await chat.broadcaster.disconnect_agent_here(int(data["agent_id"]), data.get("token"), reason)
 
     async def settings_changed(_: dict[str, Any]) -> None:
         chat.origins.set_admin_origins((await chat.stores.settings.widget()).allowed_origins)

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 # The signals there are, and what their data carries.
-AGENT_SIGNED_OUT = "agent.signed_out"  # {"agent_id": int, "token": str | None}: close those sockets
+# {"agent_id": int, "token": str | None, "reason": "signed_out" | "disabled"}: close those sockets
+AGENT_SIGNED_OUT = "agent.signed_out"
 SETTINGS_CHANGED = "settings.changed"  # {}: widget settings (allowed origins) were saved
 KB_CHANGED = "kb.changed"  # {}: articles were loaded or removed
 RESYNC = "resync"  # {}: events may have been lost between processes; every client calls ``sync``

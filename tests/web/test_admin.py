@@ -209,6 +209,11 @@ async def test_disabling_an_agent_requeues_chats_and_ends_sessions(server: Runni
             break
         await asyncio.sleep(0.02)
     assert not grace.sio.connected, "a disabled agent's socket stays open"
+    # The console heard why, before the socket closed.
+    assert grace.log[-1] == (
+        "signed_out",
+        {"reason": "disabled", "message": "An admin disabled your account, so you were signed out."},
+    )
 
     status, body = await call(server, "GET", "/api/admin/agents", admin)
     listed = {a["id"]: a for a in body["agents"]}
