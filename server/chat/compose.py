@@ -9,16 +9,17 @@ import socketio
 
 from server.auth.visitor_tokens import VisitorTokens
 from server.chat.background import Background
-from server.chat.broadcast import AGENT_NS, VISITOR_NS, Broadcaster
+from server.chat.broadcast import AGENT_NS, AGENTS_ROOM, VISITOR_NS, Broadcaster
 from server.chat.context import ChatContext
 from server.chat.delivery import Delivery
 from server.chat.grace import GracePeriods
 from server.chat.live import Live
 from server.chat.locks import ConversationLocks
 from server.chat.routing import Router
-from server.chat.signals import AGENT_SIGNED_OUT, KB_CHANGED, RESYNC, SETTINGS_CHANGED
+from server.chat.signals import AGENT_SIGNED_OUT, CANNED_CHANGED, KB_CHANGED, RESYNC, SETTINGS_CHANGED
 from server.chat.suggestions import AssistSlot, Suggestions
 from server.chat.team import Team
+from server.chat.views import canned_view
 from server.metrics import Metrics
 from server.origins import OriginPolicy
 from server.settings import Settings
@@ -76,6 +77,13 @@ def _follow_signals(chat: ChatContext, sio: socketio.AsyncServer, assist: Assist
         if assist.assist is not None:
             await assist.assist.refresh()
 
+    async def canned_changed(_: dict[str, Any]) -> None:
+        # To this process's consoles only: every process gets the signal.
+        canned = [canned_view(c) for c in await chat.stores.settings.canned()]
+        await sio.manager.emit(
+            "canned.updated", {"canned": canned}, namespace=AGENT_NS, room=AGENTS_ROOM, ignore_queue=True
+        )
+
     async def resync(_: dict[str, Any]) -> None:
         chat.metrics.resyncs.inc()
         for namespace in (VISITOR_NS, AGENT_NS):
@@ -85,4 +93,5 @@ def _follow_signals(chat: ChatContext, sio: socketio.AsyncServer, assist: Assist
     chat.signals.on(AGENT_SIGNED_OUT, signed_out)
     chat.signals.on(SETTINGS_CHANGED, settings_changed)
     chat.signals.on(KB_CHANGED, kb_changed)
+    chat.signals.on(CANNED_CHANGED, canned_changed)
     chat.signals.on(RESYNC, resync)

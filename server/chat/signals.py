@@ -20,6 +20,7 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 AGENT_SIGNED_OUT = "agent.signed_out"
 SETTINGS_CHANGED = "settings.changed"  # {}: widget settings (allowed origins) were saved
 KB_CHANGED = "kb.changed"  # {}: articles were loaded or removed
+CANNED_CHANGED = "canned.changed"  # {}: canned responses were added, edited or removed
 RESYNC = "resync"  # {}: events may have been lost between processes; every client calls ``sync``
 
 

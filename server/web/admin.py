@@ -10,7 +10,8 @@ from aiohttp import web
 
 from server.chat.checks import EMAIL_RE, check_id, id_number
 from server.chat.errors import ChatError
-from server.chat.signals import SETTINGS_CHANGED
+from server.chat.signals import CANNED_CHANGED, SETTINGS_CHANGED
+from server.chat.views import canned_view
 from server.origins import parse_origin
 from server.store.agents import ROLES, DuplicateEmail
 from server.store.models import Agent
@@ -164,11 +165,7 @@ def _check_origins(value: Any) -> list[str]:
 async def list_canned(request: web.Request) -> web.Response:
     await authorised(request, "canned.manage")
     items = await request.app[STORES].settings.canned()
-    return web.json_response({"canned": [_canned(c) for c in items]})
-
-
-def _canned(c: Any) -> dict[str, Any]:
-    return {"id": str(c.id), "shortcut": c.shortcut, "text": c.text}
+    return web.json_response({"canned": [canned_view(c) for c in items]})
 
 
 def _check_canned(data: dict[str, Any], partial: bool) -> dict[str, str]:
@@ -194,7 +191,8 @@ async def add_canned(request: web.Request) -> web.Response:
         item = await request.app[STORES].settings.add_canned(values["shortcut"], values["text"])
     except DuplicateShortcut:
         fail(409, "conflict", f"The shortcut /{values['shortcut']} is taken")
-    return web.json_response({"canned": _canned(item)}, status=201)
+    await request.app[CHAT].signals.send(CANNED_CHANGED, {})  # open consoles offer it at once
+    return web.json_response({"canned": canned_view(item)}, status=201)
 
 
 def _canned_id(request: web.Request) -> int:
@@ -214,7 +212,8 @@ async def update_canned(request: web.Request) -> web.Response:
         fail(409, "conflict", "That shortcut is taken")
     if item is None:
         fail(404, "not_found", "No such canned response")
-    return web.json_response({"canned": _canned(item)})
+    await request.app[CHAT].signals.send(CANNED_CHANGED, {})
+    return web.json_response({"canned": canned_view(item)})
 
 
 @routes.delete("/api/admin/canned/{id}")
@@ -222,4 +221,5 @@ async def delete_canned(request: web.Request) -> web.Response:
     await authorised(request, "canned.manage")
     if not await request.app[STORES].settings.delete_canned(_canned_id(request)):
         fail(404, "not_found", "No such canned response")
+    await request.app[CHAT].signals.send(CANNED_CHANGED, {})
     return web.json_response({"ok": True})

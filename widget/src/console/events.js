@@ -37,6 +37,9 @@ export const eventMethods = {
     socket.on("visitor.updated", (d) => this.onVisitorUpdated(d));
     socket.on("agents.updated", (d) => this.onAgentsUpdated(d));
     socket.on("assist.suggestions", (d) => this.onAssistSuggestions(d));
+    socket.on("canned.updated", (d) => {
+      this.state.canned = (d && d.canned) || [];
+    });
   },
 
   /**
