@@ -133,6 +133,10 @@ async def put_settings(request: web.Request) -> web.Response:
         changes["prechat"] = _check_prechat(data["prechat"], current.prechat)
     if "allowed_origins" in data:
         changes["allowed_origins"] = _check_origins(data["allowed_origins"])
+    if "leave_message_email" in data:
+        if data["leave_message_email"] not in PRECHAT_MODES:
+            fail(400, "bad_request", f"'leave_message_email' must be one of {', '.join(PRECHAT_MODES)}")
+        changes["leave_message_email"] = data["leave_message_email"]
     saved = await stores.settings.save_widget(replace(current, **changes))
     await request.app[CHAT].signals.send(SETTINGS_CHANGED, {})  # every process reloads its origins
     return web.json_response(asdict(saved))
