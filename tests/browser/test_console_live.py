@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.test_chat_e2e import W, console_and_shop
+from tests.browser.test_chat_e2e import W, console_and_shop, sign_in
 from tests.conftest import Running
+from tests.peers import exchange, start_chat_with
 from tests.web.test_admin import call, signed_in
 
 
@@ -37,3 +40,40 @@ async def test_a_canned_response_added_in_admin_is_offered_without_a_reload(
     await expect(offered).to_have_count(1)
     await expect(offered).to_contain_text("Thank you for waiting!")
     assert seen == []
+
+
+async def test_a_transferred_chat_opens_at_the_newest_message_with_the_note_in_view(
+    server: Running, browser: Browser
+) -> None:
+    alice = await server.agent("Alice")
+    visitor = await server.visitor()
+    conv = await start_chat_with(alice, visitor)
+    for n in range(1, 16):  # a long conversation: more than the view holds
+        await exchange(
+            alice, visitor, conv, f"Question {n}: " + "words " * 30, f"Answer {n}: " + "more " * 30
+        )
+    bob = await server.add_agent("Bob")
+    console = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
+    await sign_in(console, server, bob["email"])
+
+    ack = await alice.emit(
+        "conversation.transfer", {"conversation_id": conv, "agent_id": bob["id"], "note": "Wants a refund"}
+    )
+    assert ack["ok"], ack
+    item = console.locator("[data-testid=conversation-item]")
+    await expect(item).to_have_count(1)
+    await item.click()
+    view = console.locator("[data-testid=conversation-view]")
+    note = view.locator("[data-testid=message]").filter(
+        has_text="Alice transferred the chat to Bob: Wants a refund"
+    )
+    await expect(note).to_have_count(1)
+    await expect(view.locator("[data-testid=message]").last).to_have_text(re.compile("Bob joined the chat"))
+    await console.wait_for_function(
+        """() => {
+            const s = document.querySelector('.messages-scroll');
+            return s.scrollHeight - s.scrollTop - s.clientHeight < 2;
+        }"""
+    )
+    await expect(note).to_be_in_viewport()
+    await expect(view.locator("[data-testid=message]").last).to_be_in_viewport()
