@@ -91,6 +91,7 @@ class AgentNamespace(ChatNamespace):
                 "conversations": await out.agent_views(mine),
                 "queue": await out.agent_views(await conversations.queued()),
                 "agents": await out.agents_list(),
+                "limits": {"max_message_length": self.chat.settings.max_message_length},
             },
             to=sid,
         )

@@ -73,6 +73,7 @@ class VisitorNamespace(ChatNamespace):
                 "visitor": {"id": f"v_{visitor.id}"},
                 "conversation": await self._view(conv) if conv else None,
                 "settings": settings,
+                "limits": {"max_message_length": self.chat.settings.max_message_length},
             },
             to=sid,
         )

@@ -7,7 +7,7 @@ import re
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.test_chat_e2e import W, console_and_shop, sign_in
-from tests.conftest import Running
+from tests.conftest import Running, StartServer
 from tests.peers import exchange, start_chat_with
 from tests.web.test_admin import call, signed_in
 
@@ -77,3 +77,36 @@ async def test_a_transferred_chat_opens_at_the_newest_message_with_the_note_in_v
     )
     await expect(note).to_be_in_viewport()
     await expect(view.locator("[data-testid=message]").last).to_be_in_viewport()
+
+
+async def test_a_message_over_the_limit_stays_in_the_composer_with_a_counter(
+    start_server: StartServer, browser: Browser
+) -> None:
+    server = await start_server(TANDEM_MAX_MESSAGE_LENGTH="50")
+    agent = await server.add_agent("Grace")
+    seen: list[str] = []
+    console, shop = await console_and_shop(browser, server, server.url, agent["email"], seen)
+    await open_chat(console, shop, "Hi")
+    composer = console.locator("[data-testid=composer]")
+    counter = console.locator("[data-testid=composer-count]")
+
+    await composer.fill("x" * 44)
+    await expect(counter).to_be_hidden()  # far from the limit: no counter
+    await composer.fill("x" * 46)
+    await expect(counter).to_have_text("46 / 50")
+    too_long = "é" * 55  # counted as the server counts: 55 characters
+    await composer.fill(too_long)
+    await expect(counter).to_have_text("5 characters too long (the limit is 50)")
+    await composer.press("Enter")
+    await expect(composer).to_have_value(too_long)  # kept, not cleared
+    await expect(console.locator("[data-testid=message][data-state=error]")).to_have_count(0)
+
+    await composer.fill("é" * 50)
+    await expect(counter).to_have_text("50 / 50")
+    await composer.press("Enter")
+    await expect(composer).to_have_value("")
+    await expect(
+        shop.locator(W + "[data-tandem=message][data-author=agent] [data-tandem=text]")
+    ).to_have_text(["é" * 50])
+    await expect(counter).to_be_hidden()
+    assert seen == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.test_chat_e2e import W, console_and_shop
-from tests.conftest import Running
+from tests.conftest import Running, StartServer
 
 FIRST = "Hello, where is my card?"
 
@@ -86,3 +86,34 @@ async def test_leaving_a_message_asks_for_an_email_and_never_shows_a_place_in_li
         shop.locator(W + "[data-tandem=message][data-author=visitor] [data-tandem=text]")
     ).to_have_text(["Do you ship to Norway?"])
     assert "in line" not in (await shop.locator(W + "[data-tandem=panel]").inner_text())
+
+
+async def test_a_visitor_message_over_the_limit_stays_with_a_counter(
+    start_server: StartServer, browser: Browser
+) -> None:
+    server = await start_server(TANDEM_MAX_MESSAGE_LENGTH="50")
+    await server.agent("Grace")  # someone is online: the widget offers the composer
+    shop = await open_widget(browser, server)
+    composer = shop.locator(W + "[data-tandem=composer]")
+    counter = shop.locator(W + "[data-tandem=count]")
+
+    await composer.fill("x" * 44)
+    await expect(counter).to_be_hidden()
+    await composer.press_sequentially("xx")
+    await expect(counter).to_have_text("46 / 50")
+    await composer.fill("é" * 51)
+    await composer.press_sequentially("é")  # an input event, as typing makes
+    await expect(counter).to_have_text("2 characters too long (the limit is 50)")
+    await composer.press("Enter")
+    await expect(composer).to_have_value("é" * 52)
+    await expect(shop.locator(W + "[data-tandem=message][data-author=visitor]")).to_have_count(0)
+    assert await server.chat.stores.conversations.queued() == []
+
+    await composer.fill("")
+    await composer.press_sequentially("Short and fine")
+    await expect(counter).to_be_hidden()
+    await composer.press("Enter")
+    await expect(shop.locator(W + "[data-tandem=message][data-author=visitor]")).to_have_attribute(
+        "data-state", "sent"
+    )
+    await expect(composer).to_have_value("")

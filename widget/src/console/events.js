@@ -104,6 +104,7 @@ export const eventMethods = {
     this.sessions += 1;
     if (this.sessions > 1) this.loadCanned(); // an admin may have changed them while we were away
     this.state.applySession(data);
+    if (data.limits && data.limits.max_message_length) this.view.composer.setMaxLength(data.limits.max_message_length);
     this.state.pruneSeen();
     this.renderMe();
     this.renderLists();

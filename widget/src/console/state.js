@@ -80,7 +80,8 @@ export class ConsoleState {
 
   /**
    * Take in a `session` event: the agent, their conversations, the queue and the team.
-   * @param {{agent: Agent, conversations?: Conversation[], queue?: Conversation[], agents?: Agent[]}} data
+   * @param {{agent: Agent, conversations?: Conversation[], queue?: Conversation[], agents?: Agent[],
+   *          limits?: {max_message_length?: number}}} data
    */
   applySession(data) {
     this.me = data.agent;

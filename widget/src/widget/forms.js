@@ -7,7 +7,7 @@ import { PRECHAT_FIELDS, fieldMode, live } from "./state.js";
 import { applySettings, render } from "./screen.js";
 import { adopt, ingest, reset, setConv } from "./sync.js";
 import { queueText } from "./outbox.js";
-import { grow, stopTyping } from "./typing.js";
+import { fits, grow, stopTyping } from "./typing.js";
 
 /** @typedef {import("./state.js").WidgetState} WidgetState */
 
@@ -115,6 +115,7 @@ export async function send(w) {
   const v = w.v;
   const text = v.composer.value.trim();
   if (!text || w.starting) return;
+  if (!fits(w)) return; // too long: the text stays for the visitor to shorten
   stopTyping(w);
   const starting = !live(w);
   if (starting) {
@@ -124,6 +125,7 @@ export async function send(w) {
   // Keep whatever was typed while the chat was starting.
   if (v.composer.value.trim() === text) v.composer.value = "";
   grow(w);
+  fits(w);
   if (!starting) queueText(w, text);
 }
 

@@ -77,6 +77,7 @@ export class WidgetState {
     this.atBottom = true; // screen.js
     this.scrollQueued = false; // screen.js
     this.typingSentAt = 0; // typing.js
+    this.maxLength = Infinity; // connection.js: the server's limit (session.limits), in code points
     /** @type {ReturnType<typeof setTimeout> | undefined} typing.js */
     this.idleTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} screen.js */

@@ -75,15 +75,16 @@ export function buildView(shadow) {
   const ended = h("div", hook("ended", { class: "ended", hidden: true }), restart);
   const composer = h("textarea", hook("composer", { rows: "1", placeholder: "Type your message…", "aria-label": "Message" }));
   const send = h("button", hook("send", { class: "send", type: "button" }), "Send");
+  const count = h("div", hook("count", { class: "count", "aria-live": "polite", hidden: true }));
   const footer = h("div", { class: "composer" }, composer, send);
   const panel = h("section", hook("panel", { class: "panel", role: "dialog", "aria-label": "Chat", hidden: true }),
     h("header", {}, h("div", { class: "title" }, "Chat with us"), status, close),
-    conn, scroll, prechat, ended, footer);
+    conn, scroll, prechat, ended, footer, count);
   const root = h("div", { class: "root" }, panel, launcher);
   adoptStyles(shadow);
   shadow.append(root);
   return { unread, launcher, status, close, conn, greeting, greetingRow, messages, notice, typing,
-    offlineText, offlineIntro, offline, scroll, prechat, restart, ended, composer, send, footer, panel, root };
+    offlineText, offlineIntro, offline, scroll, prechat, restart, ended, composer, send, footer, count, panel, root };
 }
 
 /**
