@@ -34,19 +34,19 @@ async def _admin_view(request: web.Request, agent: Agent) -> dict[str, Any]:
 
 def check_capacity(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_CAPACITY:
-        fail(400, "bad_request", f"'capacity' must be a whole number from 1 to {MAX_CAPACITY}")
+        fail(400, "bad_request", f"Capacity must be a whole number from 1 to {MAX_CAPACITY}.")
     return value
 
 
 def check_role(value: Any) -> str:
     if value not in ROLES:
-        fail(400, "bad_request", f"'role' must be one of {', '.join(ROLES)}")
+        fail(400, "bad_request", f"The role must be one of: {', '.join(ROLES)}.")
     return str(value)
 
 
 def check_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
-        fail(400, "bad_request", "'name' must be 1 to 100 characters")
+        fail(400, "bad_request", "Please enter a name of 1 to 100 characters.")
     return value.strip()
 
 
@@ -63,10 +63,10 @@ async def add_agent(request: web.Request) -> web.Response:
     data = await json_body(request)
     email = data.get("email")
     if not isinstance(email, str) or not EMAIL_RE.match(email):
-        fail(400, "bad_request", "'email' must be an email address")
+        fail(400, "bad_request", "Please enter a valid email address, such as name@example.com.")
     password = data.get("password")
     if not isinstance(password, str) or len(password) < 8:
-        fail(400, "bad_request", "'password' must be at least 8 characters")
+        fail(400, "bad_request", "The password must be at least 8 characters long.")
     chat = request.app[CHAT]
     try:
         agent = await chat.team.do_add(
@@ -77,7 +77,7 @@ async def add_agent(request: web.Request) -> web.Response:
             capacity=check_capacity(data.get("capacity", chat.settings.default_capacity)),
         )
     except DuplicateEmail:
-        fail(409, "conflict", f"An agent with email {email} exists already")
+        fail(409, "conflict", f"An agent with the email {email} exists already.")
     return web.json_response({"agent": await _admin_view(request, agent)}, status=201)
 
 
@@ -123,11 +123,11 @@ async def put_settings(request: web.Request) -> web.Response:
     changes: dict[str, Any] = {}
     if "greeting" in data:
         if not isinstance(data["greeting"], str) or len(data["greeting"]) > 500:
-            fail(400, "bad_request", "'greeting' must be text of at most 500 characters")
+            fail(400, "bad_request", "The greeting can be at most 500 characters long.")
         changes["greeting"] = data["greeting"]
     if "color" in data:
         if not isinstance(data["color"], str) or not COLOR_RE.match(data["color"]):
-            fail(400, "bad_request", "'color' must look like #2563eb")
+            fail(400, "bad_request", "The colour must be a hex colour such as #2563eb.")
         changes["color"] = data["color"]
     if "prechat" in data:
         changes["prechat"] = _check_prechat(data["prechat"], current.prechat)
@@ -161,7 +161,12 @@ def _check_origins(value: Any) -> list[str]:
     origins = [o.strip().rstrip("/") for o in value if o.strip()]
     for origin in origins:
         if origin != "*" and parse_origin(origin) is None:
-            fail(400, "bad_request", f"{origin!r} is not an origin like https://shop.example")
+            fail(
+                400,
+                "bad_request",
+                f"“{origin}” is not a website origin. Write it as https://shop.example: the scheme and "
+                "the host (and a port if there is one), without a path.",
+            )
     return origins
 
 
@@ -177,12 +182,16 @@ def _check_canned(data: dict[str, Any], partial: bool) -> dict[str, str]:
     if "shortcut" in data or not partial:
         shortcut = data.get("shortcut")
         if not isinstance(shortcut, str) or not SHORTCUT_RE.match(shortcut.lstrip("/")):
-            fail(400, "bad_request", "'shortcut' must be 1-40 of a-z, 0-9, _ and -")
+            fail(
+                400,
+                "bad_request",
+                "A shortcut is 1 to 40 lowercase letters, digits, hyphens or underscores, such as refund-policy.",
+            )
         values["shortcut"] = shortcut.lstrip("/")
     if "text" in data or not partial:
         text = data.get("text")
         if not isinstance(text, str) or not text.strip() or len(text) > 4000:
-            fail(400, "bad_request", "'text' must be 1 to 4000 characters")
+            fail(400, "bad_request", "Please enter the response text (at most 4,000 characters).")
         values["text"] = text
     return values
 
@@ -194,7 +203,7 @@ async def add_canned(request: web.Request) -> web.Response:
     try:
         item = await request.app[STORES].settings.add_canned(values["shortcut"], values["text"])
     except DuplicateShortcut:
-        fail(409, "conflict", f"The shortcut /{values['shortcut']} is taken")
+        fail(409, "conflict", f"The shortcut /{values['shortcut']} is taken already.")
     await request.app[CHAT].signals.send(CANNED_CHANGED, {})  # open consoles offer it at once
     return web.json_response({"canned": canned_view(item)}, status=201)
 
@@ -213,7 +222,7 @@ async def update_canned(request: web.Request) -> web.Response:
     try:
         item = await request.app[STORES].settings.update_canned(_canned_id(request), **values)
     except DuplicateShortcut:
-        fail(409, "conflict", "That shortcut is taken")
+        fail(409, "conflict", "That shortcut is taken already.")
     if item is None:
         fail(404, "not_found", "No such canned response")
     await request.app[CHAT].signals.send(CANNED_CHANGED, {})
