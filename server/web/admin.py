@@ -185,7 +185,8 @@ def _check_canned(data: dict[str, Any], partial: bool) -> dict[str, str]:
             fail(
                 400,
                 "bad_request",
-                "A shortcut is 1 to 40 lowercase letters, digits, hyphens or underscores, such as refund-policy.",
+                "A shortcut is 1 to 40 lowercase letters, digits, hyphens or underscores, "
+                "such as refund-policy.",
             )
         values["shortcut"] = shortcut.lstrip("/")
     if "text" in data or not partial:
