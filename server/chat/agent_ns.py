@@ -144,7 +144,14 @@ class AgentNamespace(ChatNamespace):
     async def _handle_take(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
         require(agent, "conversation.take")
-        conv = await self.chat.router.take(agent, check_id(data.get("conversation_id"), "c"))
+        over = data.get("over_capacity", False)
+        if not isinstance(over, bool):
+            raise bad_request("'over_capacity' must be true or false")
+        if over:
+            require(agent, "conversation.take_over_capacity")
+        conv = await self.chat.router.take(
+            agent, check_id(data.get("conversation_id"), "c"), over_capacity=over
+        )
         return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(conv)}
 
     async def _handle_transfer(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -73,18 +73,24 @@ export const actionMethods = {
    * Take a conversation from the queue and open it.
    * @param {string} id
    * @param {HTMLButtonElement} button
+   * @param {boolean} [overCapacity] an admin takes it although at capacity (the server records it)
    */
-  async take(id, button) {
+  async take(id, button, overCapacity) {
     button.disabled = true;
-    const ack = await request(this.socket, "conversation.take", { conversation_id: id });
+    /** @type {{conversation_id: string, over_capacity?: boolean}} */
+    const payload = { conversation_id: id };
+    if (overCapacity) payload.over_capacity = true;
+    const ack = await request(this.socket, "conversation.take", payload);
     if (!ack.ok) {
       button.disabled = false;
+      // Said beside the button the agent pressed, not in a toast over the composer.
       const slot = button.parentElement && /** @type {HTMLElement | null} */ (button.parentElement.querySelector(".take-error"));
       if (slot) {
-        slot.textContent = ackError(ack);
+        slot.textContent = `Could not take it: ${ackError(ack)}`;
         slot.hidden = false;
+      } else {
+        this.toast(`Could not take the conversation: ${ackError(ack)}`, "error");
       }
-      this.toast(`Could not take the conversation: ${ackError(ack)}`, "error");
       return;
     }
     const conv = ack.conversation;

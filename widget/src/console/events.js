@@ -216,6 +216,7 @@ export const eventMethods = {
     this.state.setAgents(agents || []);
     this.renderMe();
     this.sidebar.renderTeam(this.state);
+    this.sidebar.renderQueue(this.state); // my load may have changed what Take offers
     this.view.setTargets(this.state.transferTargets());
   },
 };
