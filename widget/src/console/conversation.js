@@ -1,5 +1,6 @@
 // The open conversation: header with actions (transfer, close), the message stream, the visitor's
 // typing indicator and the composer.
+import { askFirst } from "../lib/confirm.js";
 import { h, replace, showError } from "../lib/dom.js";
 import { visitorName } from "./format.js";
 import { Composer } from "./composer.js";
@@ -35,7 +36,11 @@ export class ConversationView {
     this.transferButton = h("button", { type: "button", class: "btn", "data-testid": "transfer-button", text: "Transfer",
       onclick: () => this.transfer() });
     this.closeButton = h("button", { type: "button", class: "btn btn-danger", "data-testid": "close-conversation",
-      text: "Close conversation", onclick: () => this.handlers.onClose() });
+      text: "Close conversation", onclick: () => askFirst(this.closeButton, {
+        question: "Close this conversation? The visitor is told it has ended.",
+        confirm: "Close it",
+        onConfirm: () => this.handlers.onClose(),
+      }) });
     this.notice = h("div", { class: "notice", "data-testid": "conversation-notice", hidden: true });
     this.list = h("div", { class: "messages", role: "log", "aria-live": "polite" });
     this.pendingList = h("div", { class: "messages-pending" });
@@ -82,6 +87,8 @@ export class ConversationView {
     this.setTyping(false);
     showError(this.error, "");
     this.transferNote.value = "";
+    for (const asked of this.el.querySelectorAll("[data-testid=confirm]")) asked.remove(); // a question about another chat
+    this.closeButton.hidden = false;
     this.following = true;
     this.scrollToBottom();
   }
