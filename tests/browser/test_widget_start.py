@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.test_chat_e2e import W, console_and_shop
+from tests.chat.test_status_handback import HANDED_BACK, start_with_clock
 from tests.conftest import Running, StartServer
 
 FIRST = "Hello, where is my card?"
@@ -117,3 +118,23 @@ async def test_a_visitor_message_over_the_limit_stays_with_a_counter(
         "data-state", "sent"
     )
     await expect(composer).to_have_value("")
+
+
+async def test_the_visitor_reads_that_an_offline_agent_handed_the_chat_back(
+    start_server: StartServer, browser: Browser
+) -> None:
+    server, clock = await start_with_clock(start_server)
+    alan = await server.agent("Alan")
+    shop = await open_widget(browser, server)
+    await shop.fill(W + "[data-tandem=composer]", FIRST)
+    await shop.press(W + "[data-tandem=composer]", "Enter")
+    status = shop.locator(W + "[data-tandem=status]")
+    await expect(status).to_have_text("You are chatting with Alan")
+
+    said = clock.now
+    assert (await alan.emit("status.set", {"status": "offline"}))["ok"]
+    clock.now = said + 45
+    await server.chat.grace.sweep()
+    stream = shop.locator(W + "[data-tandem=messages] [data-tandem=message]")
+    await expect(stream.last).to_have_text(HANDED_BACK.format("Alan"))
+    await expect(status).to_have_text("You are number 1 in line")
