@@ -1,4 +1,5 @@
-"""Take shows the agent's capacity before the click (real Chromium, real server)."""
+"""What the console says before an agent acts: Take at capacity, and going offline with open chats
+(real Chromium, real server)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,17 @@ async def test_an_admin_takes_over_capacity_and_sees_it_recorded(server: Running
         ["Boss took the chat over their capacity (2 chats, capacity 1)", "Boss joined the chat"]
     )
     await expect(console.locator("[data-testid=conversation-item]")).to_have_count(2)
+
+
+async def test_going_offline_with_open_chats_says_what_happens_to_them(
+    server: Running, browser: Browser
+) -> None:
+    grace = await server.add_agent("Grace")
+    console = await console_of(browser, server, grace["email"])
+    await chat(server, "Ada")
+    await chat(server, "Bea")
+    await expect(console.locator("[data-testid=conversation-item]")).to_have_count(2)
+    await console.select_option("[data-testid=status-select]", "offline")
+    await expect(console.locator("[data-testid=toast]")).to_have_text(
+        "Your 2 open chats go back to the queue shortly: transfer them, or go online again to keep them."
+    )

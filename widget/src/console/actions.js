@@ -147,6 +147,12 @@ export const actionMethods = {
     const ack = await request(this.socket, "status.set", { status });
     if (ack.ok && ack.agent) {
       this.state.me = { ...this.state.me, ...ack.agent };
+      const open = ack.agent.load || 0;
+      if (status !== "online" && open) {
+        // The server hands them back to the queue after a grace period (docs/protocol.md).
+        const chats = open === 1 ? "Your open chat goes" : `Your ${open} open chats go`;
+        this.toast(`${chats} back to the queue ${status === "away" ? "if you stay away" : "shortly"}: transfer them, or go online again to keep them.`);
+      }
     } else {
       this.state.me.status = previous;
       this.toast(`Could not change status: ${ackError(ack)}`, "error");
