@@ -18,6 +18,9 @@ def setup_logging(fmt: str, level: str) -> None:
         )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    # The handler filters too: a library that sets its own logger to DEBUG (bm25s does, on
+    # import) still prints nothing below the level asked for.
+    handler.setLevel(level)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -45,6 +45,8 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     agent_grace_seconds: float = 60.0
+    # An agent who sets "away" keeps their chats this long, then they go back to the queue.
+    agent_away_seconds: float = 300.0
     default_capacity: int = 3
     max_message_length: int = 4000
     events_per_second: float = 10.0
@@ -145,6 +147,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=read_choice(env, "TANDEM_LOG_FORMAT", "text", ("text", "json")),
         log_level=read_choice(env, "TANDEM_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         agent_grace_seconds=read_float(env, "TANDEM_AGENT_GRACE_SECONDS", 60.0),
+        agent_away_seconds=read_float(env, "TANDEM_AGENT_AWAY_SECONDS", 300.0),
         default_capacity=read_int(env, "TANDEM_DEFAULT_CAPACITY", 3, minimum=1),
         max_message_length=read_int(env, "TANDEM_MAX_MESSAGE_LENGTH", 4000, minimum=1),
         events_per_second=read_float(env, "TANDEM_EVENTS_PER_SECOND", 10.0, minimum=0.1),

@@ -1,7 +1,7 @@
 // Bundles each browser entry point with the Socket.IO client into one minified script in dist/.
 // The widget's gzipped size is checked against its budget on every build.
 import { build } from "esbuild";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 // The widget ships inside customers' pages: keep it small (Chatwoot's is ~270 KB).
@@ -23,6 +23,12 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+
+// Each bundle also goes out gzipped beside it: the server sends the .gz to browsers that accept
+// gzip (aiohttp's FileResponse does, with Vary: Accept-Encoding), compressed once here.
+for (const name of Object.keys(entries)) {
+  writeFileSync(`dist/${name}.js.gz`, gzipSync(readFileSync(`dist/${name}.js`), { level: 9 }));
+}
 
 const size = gzipSync(readFileSync("dist/widget.js")).length;
 console.log(`widget.js: ${(size / 1024).toFixed(1)} KB gzipped (budget ${WIDGET_BUDGET_BYTES / 1024} KB)`);

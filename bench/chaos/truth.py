@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 # The system events name the agent they concern only in their text (server/store/conversations.py).
 _JOINED = re.compile(r"^(?P<name>.+) joined the chat$")
-_WENT = re.compile(r"^(?P<name>.+) went offline; the chat is back in the queue$")
+_WENT = re.compile(
+    r"^(?P<name>.+) is no longer available; the chat is back in the queue for the next available agent$"
+)
 
 
 @dataclass(frozen=True)

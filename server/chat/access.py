@@ -23,6 +23,7 @@ Action = Literal[
     "conversation.act",  # message.send, typing, conversation.transfer, assist.feedback
     "conversation.close",  # conversation.close
     "conversation.take",  # conversation.take (routing answers not_queued once someone has it)
+    "conversation.take_over_capacity",  # conversation.take with "over_capacity": true
     "canned.read",  # GET /api/canned
     "kb.search",  # assist.search, GET /api/admin/kb/search
     "team.manage",  # /api/admin/agents
@@ -65,6 +66,7 @@ RULES: dict[Action, tuple[Rule, str]] = {
     "conversation.act": (_holder, "its agent"),
     "conversation.close": (_holder_or_admin, "its agent; admins"),
     "conversation.take": (_any_agent, "any agent (while it is queued)"),
+    "conversation.take_over_capacity": (_admin, "admins"),
     "canned.read": (_any_agent, "any agent"),
     "kb.search": (_any_agent, "any agent"),
     "team.manage": (_admin, "admins"),

@@ -66,7 +66,7 @@ class AgentNamespace(ChatNamespace):
         await self.enter_room(sid, agent_room(agent.id))
         await self.enter_room(sid, AGENTS_ROOM)
         first = await self.chat.presence.connect(agent.id, sid)
-        await self.chat.grace.end(agent.id)  # back, whichever process they were gone from
+        await self.chat.grace.connected(agent)  # back, whichever process they were gone from
         if first:
             log.info("agent a_%s connected", agent.id)
         self.chat.background.spawn(self._after_connect(sid, agent), f"session-{sid}")
@@ -108,6 +108,7 @@ class AgentNamespace(ChatNamespace):
                 "queue": await out.agent_views(await conversations.queued()),
                 "agents": await out.agents_list(),
                 **await self.chat.attention.session_part(agent, mine),
+                "limits": {"max_message_length": self.chat.settings.max_message_length},
             },
             to=sid,
         )
@@ -154,6 +155,8 @@ class AgentNamespace(ChatNamespace):
         if updated is None:
             raise not_found("agent")  # deleted while signed in
         log.info("agent a_%s is %s", agent.id, status)
+        # Away or offline: their chats go back to the queue unless they are online again in time.
+        await self.chat.grace.status_changed(agent.id, status)
         await self.chat.broadcaster.agents_changed()
         if status == "online":
             self.chat.router.kick()
@@ -163,7 +166,14 @@ class AgentNamespace(ChatNamespace):
     async def _handle_take(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         agent = await self._agent(sid)
         require(agent, "conversation.take")
-        conv = await self.chat.router.take(agent, check_id(data.get("conversation_id"), "c"))
+        over = data.get("over_capacity", False)
+        if not isinstance(over, bool):
+            raise bad_request("'over_capacity' must be true or false")
+        if over:
+            require(agent, "conversation.take_over_capacity")
+        conv = await self.chat.router.take(
+            agent, check_id(data.get("conversation_id"), "c"), over_capacity=over
+        )
         return {"ok": True, "conversation": await self.chat.broadcaster.agent_view(conv)}
 
     async def _handle_transfer(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,15 @@ AGENT_NS = "/agent"
 AGENTS_ROOM = "agents"
 OBSERVERS_ROOM = "observers"  # read-only agent connections (docs/protocol.md, Observers)
 
+# What a console shows on the sign-in form after the server ended its session.
+SIGNED_OUT_MESSAGES = {
+    "signed_out": "You signed out in another tab or window.",
+    "disabled": "An admin disabled your account, so you were signed out.",
+    "password_changed": (
+        "Your password was changed, so you were signed out here. Sign in with the new password."
+    ),
+}
+
 
 def visitor_room(visitor_id: int) -> str:
     return f"visitor:{visitor_id}"
@@ -76,15 +85,30 @@ class Broadcaster:
         await self._sio.emit(event, data, room=[AGENTS_ROOM, OBSERVERS_ROOM], namespace=AGENT_NS)
 
     async def disconnect_agent_here(
-        self, agent_id: int, token: str | None = None, *, keep: str | None = None
+        self,
+        agent_id: int,
+        token: str | None = None,
+        reason: str = "signed_out",
+        *,
+        keep: str | None = None,
     ) -> None:
         """Close an agent's sockets on this process, or only those signed in with ``token`` (a
         sign-out), never those signed in with ``keep`` (the session that changed the password): a
-        socket without a live session must hear no more queue or agents updates. Every process
-        does this on the ``agent.signed_out`` signal."""
+        socket without a live session must hear no more queue or agents updates. Each first hears
+        ``signed_out`` with the reason, so the console can say why and show the sign-in form.
+        Every process does this on the ``agent.signed_out`` signal."""
+        notice = {
+            "reason": reason,
+            "message": SIGNED_OUT_MESSAGES.get(reason, SIGNED_OUT_MESSAGES["signed_out"]),
+        }
         for sid, _ in list(self._sio.manager.get_participants(AGENT_NS, agent_room(agent_id))):
             opened_with = (await self._sio.get_session(sid, namespace=AGENT_NS)).get("token")
             if (token is None or opened_with == token) and (keep is None or opened_with != keep):
+                # Straight to this process's socket (not through Redis): it must arrive before
+                # the disconnect that follows.
+                await self._sio.manager.emit(
+                    "signed_out", notice, namespace=AGENT_NS, room=sid, ignore_queue=True
+                )
                 await self._sio.disconnect(sid, namespace=AGENT_NS)
 
     async def message(self, conv: Conversation, message: Message, skip_sid: str | None = None) -> None:

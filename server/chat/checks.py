@@ -79,7 +79,7 @@ def check_client_id(data: dict[str, Any]) -> str:
 
 def check_email(value: str | None) -> str | None:
     if value is not None and not EMAIL_RE.match(value):
-        raise bad_request("'email' is not a valid email address")
+        raise bad_request("Please enter a valid email address, such as name@example.com.")
     return value
 
 

@@ -97,8 +97,9 @@ class Router:
             if assigned:
                 await self._queue_changed()
 
-    async def take(self, agent: Agent, conversation_id: int) -> Conversation:
-        """An agent picks a waiting conversation by hand."""
+    async def take(self, agent: Agent, conversation_id: int, *, over_capacity: bool = False) -> Conversation:
+        """An agent picks a waiting conversation by hand; with ``over_capacity`` (admins) even at
+        capacity, and the conversation records that they did."""
         async with self._routing():
             conv = await self._stores.conversations.get(conversation_id)
             if conv is None:
@@ -108,7 +109,15 @@ class Router:
             try:
                 change = await self._assign(conv, agent, "taken", capacity=agent.capacity)
             except OverCapacity:
-                raise ChatError("over_capacity", "You are at your capacity") from None
+                if not over_capacity:
+                    raise ChatError("over_capacity", "You are at your capacity") from None
+                held = len(await self._stores.conversations.assigned_to(agent.id))
+                note = (
+                    f"{agent.name} took the chat over their capacity "
+                    f"({held + 1} chats, capacity {agent.capacity})"
+                )
+                log.info("a_%s takes c_%s over capacity", agent.id, conv.id)
+                change = await self._assign(conv, agent, "taken", capacity=None, note=note)
             if change is None:
                 raise ChatError("not_queued", "The conversation is no longer waiting")
             await self._queue_changed()
@@ -243,9 +252,11 @@ class Router:
         idle = await self._presence.idle_since([a.id for a in agents])
         return [_Candidate(a, loads.get(a.id, 0), idle[a.id]) for a in agents]
 
-    async def _assign(self, conv: Conversation, agent: Agent, reason: str, *, capacity: int) -> Change | None:
+    async def _assign(
+        self, conv: Conversation, agent: Agent, reason: str, *, capacity: int | None, note: str | None = None
+    ) -> Change | None:
         async with self._locks(conv.id):
-            change = await self._stores.conversations.assign(conv.id, agent, capacity=capacity)
+            change = await self._stores.conversations.assign(conv.id, agent, capacity=capacity, note=note)
             if change is None:
                 return None
             await self._presence.mark_assigned(agent.id)

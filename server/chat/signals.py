@@ -16,11 +16,13 @@ from typing import Any, Protocol
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 # The signals there are, and what their data carries.
-# {"agent_id": int, "token": str | None, "keep"?: str | None, "reason"?: str}: close those sockets
-# (token None: all of the agent's, except those opened with ``keep``)
+# {"agent_id": int, "token": str | None, "keep"?: str | None, "reason"?: "signed_out" | "disabled" |
+# "password_changed"}: close those sockets (token None: all of the agent's, except those opened with
+# ``keep``), each told why first
 AGENT_SIGNED_OUT = "agent.signed_out"
 SETTINGS_CHANGED = "settings.changed"  # {}: widget settings (allowed origins) were saved
 KB_CHANGED = "kb.changed"  # {}: articles were loaded or removed
+CANNED_CHANGED = "canned.changed"  # {}: canned responses were added, edited or removed
 RESYNC = "resync"  # {}: events may have been lost between processes; every client calls ``sync``
 
 

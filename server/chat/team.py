@@ -43,7 +43,9 @@ class Team:
         agent = await self._stores.sessions.agent_for(token)
         await self._stores.sessions.end(token)
         if agent is not None:
-            await self._signals.send(AGENT_SIGNED_OUT, {"agent_id": agent.id, "token": token})
+            await self._signals.send(
+                AGENT_SIGNED_OUT, {"agent_id": agent.id, "token": token, "reason": "signed_out"}
+            )
 
     async def do_add(self, email: str, name: str, password: str, *, role: str, capacity: int) -> Agent:
         """Create an agent (raises ``DuplicateEmail``); every console's team list hears of it."""
@@ -79,7 +81,9 @@ class Team:
             return None
         if changes.get("disabled"):
             await self._stores.sessions.end_all(agent.id)
-            await self._signals.send(AGENT_SIGNED_OUT, {"agent_id": agent.id, "token": None})
+            await self._signals.send(
+                AGENT_SIGNED_OUT, {"agent_id": agent.id, "token": None, "reason": "disabled"}
+            )
             await self._router.requeue(agent)
             log.info("agent a_%s disabled", agent.id)
         await self._out.agents_changed()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from server.store.models import QUEUED, Agent, Conversation, Message, Visitor
+from server.store.settings import Canned
 
 
 def iso(ts: float | None) -> str | None:
@@ -117,3 +118,7 @@ def visitor_details_view(v: Visitor, history: list[Conversation]) -> dict[str, A
             for c in history
         ],
     }
+
+
+def canned_view(canned: Canned) -> dict[str, Any]:
+    return {"id": str(canned.id), "shortcut": canned.shortcut, "text": canned.text}

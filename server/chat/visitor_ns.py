@@ -15,7 +15,6 @@ from server.chat.checks import (
     check_email,
     check_int,
     check_optional_str,
-    check_str,
     check_text,
 )
 from server.chat.context import ChatContext
@@ -27,6 +26,8 @@ from server.store.models import Author, Conversation, Visitor
 log = logging.getLogger("tandem.visitor")
 
 HOUR = 3600.0
+# Shown to the visitor as they are (the widget prints the error's message under the form).
+_REQUIRED = {"name": "Please enter your name.", "email": "Please enter your email address so we can reply."}
 
 
 class VisitorNamespace(ChatNamespace):
@@ -72,6 +73,7 @@ class VisitorNamespace(ChatNamespace):
                 "visitor": {"id": f"v_{visitor.id}"},
                 "conversation": await self._view(conv) if conv else None,
                 "settings": settings,
+                "limits": {"max_message_length": self.chat.settings.max_message_length},
             },
             to=sid,
         )
@@ -88,25 +90,56 @@ class VisitorNamespace(ChatNamespace):
         visitor_id = int(session["visitor_id"])
         stores = self.chat.stores
         profile = await self._check_prechat(data)
+        first = self._first_message(data)
         existing = await stores.conversations.open_for_visitor(visitor_id)
         await self._update_profile(visitor_id, data, profile)
         if existing is not None:
-            return {"ok": True, "conversation": await self._view(existing)}
+            existing, sent = await self._send_first(sid, existing, visitor_id, first)
+            return {"ok": True, "conversation": await self._view(existing), **sent}
         await self._check_conversation_limits(visitor_id, session.get("ip"))
         conv = await stores.conversations.create(visitor_id, session.get("ip"))
         log.info("conversation c_%s started by v_%s", conv.id, visitor_id)
+        # The first message is stored before any agent can be routed to the chat: the stream
+        # reads "message, then X joined", in the order the visitor lived it.
+        conv, sent = await self._send_first(sid, conv, visitor_id, first)
         await self.chat.router.queue_changed()
         view = await self._view(conv)  # after queue_changed(): a correction of this place follows the ack
         self.chat.router.kick()
-        return {"ok": True, "conversation": view}
+        return {"ok": True, "conversation": view, **sent}
+
+    def _first_message(self, data: dict[str, Any]) -> tuple[str, str] | None:
+        """The optional ``message`` of ``conversation.start``: (client_id, text)."""
+        raw = data.get("message")
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise bad_request("'message' must be an object with 'client_id' and 'text'")
+        return check_client_id(raw), check_text(raw, self.chat.settings.max_message_length)
+
+    async def _send_first(
+        self, sid: str, conv: Conversation, visitor_id: int, first: tuple[str, str] | None
+    ) -> tuple[Conversation, dict[str, Any]]:
+        """Store the first message, if any: the conversation as it left it, and the ack's part."""
+        if first is None:
+            return conv, {}
+        visitor = await self.chat.stores.visitors.get(visitor_id)
+        author = Author("visitor", visitor_id, visitor.name if visitor else None)
+        appended = await self.chat.delivery.do_send(conv, author, first[1], first[0], skip_sid=sid)
+        current = await self.chat.stores.conversations.get(conv.id) or conv
+        return current, {"message": message_view(appended.message)}
 
     async def _check_prechat(self, data: dict[str, Any]) -> dict[str, str | None]:
-        prechat = (await self.chat.stores.settings.widget()).prechat
+        widget = await self.chat.stores.settings.widget()
+        leave_message = data.get("leave_message", False)
+        if not isinstance(leave_message, bool):
+            raise bad_request("'leave_message' must be true or false")
+        modes = {"name": widget.prechat.get("name", "off"), "email": widget.email_mode(leave_message)}
         profile: dict[str, str | None] = {}
         for field, max_len in (("name", 100), ("email", 254)):
-            mode = prechat.get(field, "off")
-            check = check_str if mode == "required" else check_optional_str
-            value = check(data, field, max_len=max_len)
+            mode = modes[field]
+            value = check_optional_str(data, field, max_len=max_len)
+            if mode == "required" and not (value and value.strip()):
+                raise bad_request(_REQUIRED[field])
             profile[field] = value.strip() if value and mode != "off" else None
         check_email(profile["email"])
         return profile

@@ -110,7 +110,7 @@ class ConversationStore:
             return int((await conn.execute(query)).scalar_one())
 
     async def assign(
-        self, conversation_id: int, agent: Agent, *, capacity: int | None = None
+        self, conversation_id: int, agent: Agent, *, capacity: int | None = None, note: str | None = None
     ) -> Change | None:
         """Give a queued conversation to ``agent``; None if it was no longer queued.
 
@@ -131,10 +131,20 @@ class ConversationStore:
             )
             if conv is None:
                 return None
+            # ``note``: an admin took it over their capacity; kept for agents (and the transcript).
+            noted = (
+                [
+                    await append_in(
+                        conn, conv.id, SYSTEM, note, type="event", event="over_capacity", private=True
+                    )
+                ]
+                if note
+                else []
+            )
             event = await append_in(
                 conn, conv.id, SYSTEM, f"{agent.name} joined the chat", type="event", event="assigned"
             )
-        return Change(_with_seq(conv, event), [event])
+        return Change(_with_seq(conv, event), [*noted, event])
 
     async def transfer(self, conversation_id: int, source: Agent, target: Agent, note: str) -> Change | None:
         """Move an assigned conversation from ``source`` to ``target``, recording the note; raises
@@ -185,10 +195,11 @@ class ConversationStore:
                     conn,
                     conv.id,
                     SYSTEM,
-                    f"{agent.name} went offline; the chat is back in the queue",
+                    # Public: the visitor hears why nobody answers, and that someone will.
+                    f"{agent.name} is no longer available; the chat is back in the queue "
+                    "for the next available agent",
                     type="event",
                     event="requeued",
-                    private=True,
                 )
                 changes.append(Change(_with_seq(conv, event), [event]))
         return changes

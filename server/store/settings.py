@@ -23,10 +23,26 @@ class WidgetSettings:
     color: str = "#2563eb"
     prechat: dict[str, str] = field(default_factory=lambda: {"name": "optional", "email": "off"})
     allowed_origins: list[str] = field(default_factory=list)
+    # The email on the leave-a-message form (no agent online): asked for by default, since a
+    # message nobody can answer is a lost customer.
+    leave_message_email: str = "required"
 
     def public(self) -> dict[str, Any]:
         """What a visitor may see (no origins list)."""
-        return {"greeting": self.greeting, "color": self.color, "prechat": dict(self.prechat)}
+        return {
+            "greeting": self.greeting,
+            "color": self.color,
+            "prechat": dict(self.prechat),
+            "leave_message_email": self.leave_message_email,
+        }
+
+    def email_mode(self, leave_message: bool) -> str:
+        """How a conversation start asks for the email: the stricter of the pre-chat mode and, on
+        the leave-a-message form, that form's."""
+        mode = self.prechat.get("email", "off")
+        if leave_message:
+            mode = max(mode, self.leave_message_email, key=PRECHAT_MODES.index)
+        return mode
 
 
 @dataclass(frozen=True)

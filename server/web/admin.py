@@ -10,7 +10,8 @@ from aiohttp import web
 
 from server.chat.checks import EMAIL_RE, check_id, id_number
 from server.chat.errors import ChatError
-from server.chat.signals import SETTINGS_CHANGED
+from server.chat.signals import CANNED_CHANGED, SETTINGS_CHANGED
+from server.chat.views import canned_view
 from server.origins import parse_origin
 from server.store.agents import ROLES, DuplicateEmail
 from server.store.models import Agent
@@ -33,19 +34,19 @@ async def _admin_view(request: web.Request, agent: Agent) -> dict[str, Any]:
 
 def check_capacity(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_CAPACITY:
-        fail(400, "bad_request", f"'capacity' must be a whole number from 1 to {MAX_CAPACITY}")
+        fail(400, "bad_request", f"Capacity must be a whole number from 1 to {MAX_CAPACITY}.")
     return value
 
 
 def check_role(value: Any) -> str:
     if value not in ROLES:
-        fail(400, "bad_request", f"'role' must be one of {', '.join(ROLES)}")
+        fail(400, "bad_request", f"The role must be one of: {', '.join(ROLES)}.")
     return str(value)
 
 
 def check_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
-        fail(400, "bad_request", "'name' must be 1 to 100 characters")
+        fail(400, "bad_request", "Please enter a name of 1 to 100 characters.")
     return value.strip()
 
 
@@ -62,10 +63,10 @@ async def add_agent(request: web.Request) -> web.Response:
     data = await json_body(request)
     email = data.get("email")
     if not isinstance(email, str) or not EMAIL_RE.match(email):
-        fail(400, "bad_request", "'email' must be an email address")
+        fail(400, "bad_request", "Please enter a valid email address, such as name@example.com.")
     password = data.get("password")
     if not isinstance(password, str) or len(password) < 8:
-        fail(400, "bad_request", "'password' must be at least 8 characters")
+        fail(400, "bad_request", "The password must be at least 8 characters long.")
     chat = request.app[CHAT]
     try:
         agent = await chat.team.do_add(
@@ -76,7 +77,7 @@ async def add_agent(request: web.Request) -> web.Response:
             capacity=check_capacity(data.get("capacity", chat.settings.default_capacity)),
         )
     except DuplicateEmail:
-        fail(409, "conflict", f"An agent with email {email} exists already")
+        fail(409, "conflict", f"An agent with the email {email} exists already.")
     return web.json_response({"agent": await _admin_view(request, agent)}, status=201)
 
 
@@ -122,16 +123,20 @@ async def put_settings(request: web.Request) -> web.Response:
     changes: dict[str, Any] = {}
     if "greeting" in data:
         if not isinstance(data["greeting"], str) or len(data["greeting"]) > 500:
-            fail(400, "bad_request", "'greeting' must be text of at most 500 characters")
+            fail(400, "bad_request", "The greeting can be at most 500 characters long.")
         changes["greeting"] = data["greeting"]
     if "color" in data:
         if not isinstance(data["color"], str) or not COLOR_RE.match(data["color"]):
-            fail(400, "bad_request", "'color' must look like #2563eb")
+            fail(400, "bad_request", "The colour must be a hex colour such as #2563eb.")
         changes["color"] = data["color"]
     if "prechat" in data:
         changes["prechat"] = _check_prechat(data["prechat"], current.prechat)
     if "allowed_origins" in data:
         changes["allowed_origins"] = _check_origins(data["allowed_origins"])
+    if "leave_message_email" in data:
+        if data["leave_message_email"] not in PRECHAT_MODES:
+            fail(400, "bad_request", f"'leave_message_email' must be one of {', '.join(PRECHAT_MODES)}")
+        changes["leave_message_email"] = data["leave_message_email"]
     saved = await stores.settings.save_widget(replace(current, **changes))
     await request.app[CHAT].signals.send(SETTINGS_CHANGED, {})  # every process reloads its origins
     return web.json_response(asdict(saved))
@@ -156,7 +161,12 @@ def _check_origins(value: Any) -> list[str]:
     origins = [o.strip().rstrip("/") for o in value if o.strip()]
     for origin in origins:
         if origin != "*" and parse_origin(origin) is None:
-            fail(400, "bad_request", f"{origin!r} is not an origin like https://shop.example")
+            fail(
+                400,
+                "bad_request",
+                f"“{origin}” is not a website origin. Write it as https://shop.example: the scheme and "
+                "the host (and a port if there is one), without a path.",
+            )
     return origins
 
 
@@ -164,11 +174,7 @@ def _check_origins(value: Any) -> list[str]:
 async def list_canned(request: web.Request) -> web.Response:
     await authorised(request, "canned.manage")
     items = await request.app[STORES].settings.canned()
-    return web.json_response({"canned": [_canned(c) for c in items]})
-
-
-def _canned(c: Any) -> dict[str, Any]:
-    return {"id": str(c.id), "shortcut": c.shortcut, "text": c.text}
+    return web.json_response({"canned": [canned_view(c) for c in items]})
 
 
 def _check_canned(data: dict[str, Any], partial: bool) -> dict[str, str]:
@@ -176,12 +182,17 @@ def _check_canned(data: dict[str, Any], partial: bool) -> dict[str, str]:
     if "shortcut" in data or not partial:
         shortcut = data.get("shortcut")
         if not isinstance(shortcut, str) or not SHORTCUT_RE.match(shortcut.lstrip("/")):
-            fail(400, "bad_request", "'shortcut' must be 1-40 of a-z, 0-9, _ and -")
+            fail(
+                400,
+                "bad_request",
+                "A shortcut is 1 to 40 lowercase letters, digits, hyphens or underscores, "
+                "such as refund-policy.",
+            )
         values["shortcut"] = shortcut.lstrip("/")
     if "text" in data or not partial:
         text = data.get("text")
         if not isinstance(text, str) or not text.strip() or len(text) > 4000:
-            fail(400, "bad_request", "'text' must be 1 to 4000 characters")
+            fail(400, "bad_request", "Please enter the response text (at most 4,000 characters).")
         values["text"] = text
     return values
 
@@ -193,8 +204,9 @@ async def add_canned(request: web.Request) -> web.Response:
     try:
         item = await request.app[STORES].settings.add_canned(values["shortcut"], values["text"])
     except DuplicateShortcut:
-        fail(409, "conflict", f"The shortcut /{values['shortcut']} is taken")
-    return web.json_response({"canned": _canned(item)}, status=201)
+        fail(409, "conflict", f"The shortcut /{values['shortcut']} is taken already.")
+    await request.app[CHAT].signals.send(CANNED_CHANGED, {})  # open consoles offer it at once
+    return web.json_response({"canned": canned_view(item)}, status=201)
 
 
 def _canned_id(request: web.Request) -> int:
@@ -211,10 +223,11 @@ async def update_canned(request: web.Request) -> web.Response:
     try:
         item = await request.app[STORES].settings.update_canned(_canned_id(request), **values)
     except DuplicateShortcut:
-        fail(409, "conflict", "That shortcut is taken")
+        fail(409, "conflict", "That shortcut is taken already.")
     if item is None:
         fail(404, "not_found", "No such canned response")
-    return web.json_response({"canned": _canned(item)})
+    await request.app[CHAT].signals.send(CANNED_CHANGED, {})
+    return web.json_response({"canned": canned_view(item)})
 
 
 @routes.delete("/api/admin/canned/{id}")
@@ -222,4 +235,5 @@ async def delete_canned(request: web.Request) -> web.Response:
     await authorised(request, "canned.manage")
     if not await request.app[STORES].settings.delete_canned(_canned_id(request)):
         fail(404, "not_found", "No such canned response")
+    await request.app[CHAT].signals.send(CANNED_CHANGED, {})
     return web.json_response({"ok": True})

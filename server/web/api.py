@@ -7,7 +7,7 @@ from aiohttp import web
 from server.auth.cookie import COOKIE_NAME
 from server.chat.access import require
 from server.chat.checks import check_id
-from server.chat.views import agent_conversation_view, message_view, visitor_details_view
+from server.chat.views import agent_conversation_view, canned_view, message_view, visitor_details_view
 from server.store.models import Agent
 from server.web.headers import is_https
 from server.web.http import authorised, current_agent, fail, json_body, session_token
@@ -110,9 +110,7 @@ async def transcript(request: web.Request) -> web.Response:
 async def canned(request: web.Request) -> web.Response:
     await authorised(request, "canned.read")
     items = await request.app[STORES].settings.canned()
-    return web.json_response(
-        {"canned": [{"id": str(c.id), "shortcut": c.shortcut, "text": c.text} for c in items]}
-    )
+    return web.json_response({"canned": [canned_view(c) for c in items]})
 
 
 @routes.get("/api/widget/settings")

@@ -114,12 +114,32 @@ async def upload(request: web.Request) -> web.Response:
                 "updated": report.updated,
                 "unchanged": report.unchanged,
                 "failed": [
-                    {"file": Path(f).name, "reason": r.replace(f"{folder}/", "")} for f, r in report.failed
+                    {
+                        "file": Path(f).name,
+                        "reason": reason_for_people(Path(f).name, r.replace(f"{folder}/", "")),
+                    }
+                    for f, r in report.failed
                 ],
                 "summary": report.summary(),
             }
         }
     )
+
+
+NOT_TEXT = re.compile(r"^not UTF-8 text \(byte (\d+)\)$")
+
+
+def reason_for_people(name: str, reason: str) -> str:
+    """Why a file failed, as a sentence under its name: without the name again (the loader's
+    reasons start with where), and saying what to do where that is known."""
+    reason = reason.removeprefix(f"{name}: ")
+    if NOT_TEXT.match(reason):
+        reason = (
+            "This is not a text file (it is not UTF-8 encoded). Upload Markdown, HTML, plain text, "
+            "JSON, JSONL or CSV"
+        )
+    reason = reason[:1].upper() + reason[1:]
+    return reason if reason.endswith((".", "?", "!")) else f"{reason}."
 
 
 async def _save_parts(request: web.Request, folder: Path) -> list[Path]:

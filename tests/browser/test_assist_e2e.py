@@ -332,8 +332,12 @@ async def test_admin_manages_the_knowledge_base_and_reads_the_report(
     await page.locator("#kb").screenshot(path=str(artifacts / "admin-knowledge-base.png"))
     await section.screenshot(path=str(artifacts / "admin-assist-report.png"))
 
-    # Delete removes the article (and its preview).
+    # Delete asks first; Cancel keeps the article, confirming removes it (and its preview).
     await new_row.locator("[data-testid=kb-delete]").click()
+    await new_row.locator("[data-testid=confirm-no]").click()
+    await expect(rows).to_have_count(4)
+    await new_row.locator("[data-testid=kb-delete]").click()
+    await new_row.locator("[data-testid=confirm-yes]").click()
     await expect(rows).to_have_count(3)
     await expect(preview).to_be_hidden()
     assert {a.id for a in await assist.kb.articles()} == {"card_arrival", "change_pin", "refunds"}

@@ -84,7 +84,7 @@ def test_protocol_shows_every_rule_as_the_code_has_it() -> None:
     """The access table in docs/protocol.md has one row per action, saying who, as the code does."""
     text = PROTOCOL.read_text()
     section = re.split(r"\n#{2,3} ", text.split("### Access", 1)[1], maxsplit=1)[0]
-    rows = dict(re.findall(r"^\| `([a-z.]+)` \| [^|]* \| ([^|]+) \|$", section, re.MULTILINE))
+    rows = dict(re.findall(r"^\| `([a-z._]+)` \| [^|]* \| ([^|]+) \|$", section, re.MULTILINE))
     assert sorted(rows) == sorted(ACTIONS)
     for action, (_, who) in RULES.items():
         assert rows[action].strip() == who, action

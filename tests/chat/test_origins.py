@@ -81,7 +81,7 @@ async def test_widget_settings_http_is_origin_checked(start_server: StartServer)
     )
     assert status == 200
     assert headers["Access-Control-Allow-Origin"] == "https://shop.example"
-    assert set(body) == {"greeting", "color", "prechat", "agents_online"}
+    assert set(body) == {"greeting", "color", "prechat", "leave_message_email", "agents_online"}
     assert "allowed_origins" not in body
 
     status, _, headers = await http(server, "GET", "/api/widget/settings", headers={"Origin": server.url})

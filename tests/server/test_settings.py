@@ -48,6 +48,7 @@ def test_empty_values_mean_the_default(tmp_path: Path) -> None:
         "TANDEM_LOG_FORMAT",
         "TANDEM_LOG_LEVEL",
         "TANDEM_AGENT_GRACE_SECONDS",
+        "TANDEM_AGENT_AWAY_SECONDS",
         "TANDEM_EVENTS_BURST",
     ]
     blank = load(tmp_path, **dict.fromkeys(names, ""))
@@ -66,6 +67,7 @@ def test_every_value_is_read(tmp_path: Path) -> None:
         TANDEM_LOG_FORMAT="json",
         TANDEM_LOG_LEVEL="DEBUG",
         TANDEM_AGENT_GRACE_SECONDS="2.5",
+        TANDEM_AGENT_AWAY_SECONDS="90",
         TANDEM_DEFAULT_CAPACITY="7",
         TANDEM_MAX_MESSAGE_LENGTH="500",
         TANDEM_EVENTS_PER_SECOND="0.5",
@@ -78,6 +80,7 @@ def test_every_value_is_read(tmp_path: Path) -> None:
     assert settings.allowed_origins == ("https://shop.example", "http://localhost:3000")
     assert (settings.log_format, settings.log_level) == ("json", "DEBUG")
     assert settings.agent_grace_seconds == 2.5
+    assert settings.agent_away_seconds == 90
     assert settings.default_capacity == 7
     assert settings.max_message_length == 500
     assert (settings.events_per_second, settings.events_burst) == (0.5, 3)
@@ -96,6 +99,7 @@ def test_every_value_is_read(tmp_path: Path) -> None:
         ("TANDEM_AGENT_GRACE_SECONDS", "soon"),
         ("TANDEM_AGENT_GRACE_SECONDS", "-5"),
         ("TANDEM_AGENT_GRACE_SECONDS", "nan"),
+        ("TANDEM_AGENT_AWAY_SECONDS", "-1"),
         ("TANDEM_DEFAULT_CAPACITY", "three"),
         ("TANDEM_DEFAULT_CAPACITY", "0"),
         ("TANDEM_MAX_MESSAGE_LENGTH", "0"),

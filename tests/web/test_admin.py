@@ -209,6 +209,11 @@ async def test_disabling_an_agent_requeues_chats_and_ends_sessions(server: Runni
             break
         await asyncio.sleep(0.02)
     assert not grace.sio.connected, "a disabled agent's socket stays open"
+    # The console heard why, before the socket closed.
+    assert grace.log[-1] == (
+        "signed_out",
+        {"reason": "disabled", "message": "An admin disabled your account, so you were signed out."},
+    )
 
     status, body = await call(server, "GET", "/api/admin/agents", admin)
     listed = {a["id"]: a for a in body["agents"]}
@@ -249,6 +254,7 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
         "color": "#2563eb",
         "prechat": {"name": "optional", "email": "off"},
         "allowed_origins": [],
+        "leave_message_email": "required",
     }
 
     for bad in (
@@ -267,6 +273,7 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
         {"allowed_origins": ["ftp://shop.example"]},
         {"allowed_origins": ["https://shop.example/path"]},
         {"allowed_origins": [5]},
+        {"leave_message_email": "yes"},
     ):
         status, body = await call(server, "PUT", "/api/admin/settings", admin, bad)
         assert status == 400, (bad, body)
@@ -279,6 +286,7 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
         "color": "#FF8800",
         "prechat": {"email": "required"},
         "allowed_origins": [" https://shop.example/ ", "http://localhost:3000", ""],
+        "leave_message_email": "optional",
     }
     status, body = await call(server, "PUT", "/api/admin/settings", admin, new)
     assert status == 200, body
@@ -287,6 +295,7 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
         "color": "#FF8800",
         "prechat": {"name": "optional", "email": "required"},
         "allowed_origins": ["https://shop.example", "http://localhost:3000"],
+        "leave_message_email": "optional",
     }
     status, again = await call(server, "GET", "/api/admin/settings", admin)
     assert again == body
@@ -299,10 +308,16 @@ async def test_widget_settings_validated_and_seen_by_the_next_visitor(server: Ru
     assert "allowed_origins" not in settings
     ack = await visitor.emit("conversation.start", {"name": "Ada"})
     assert ack["ok"] is False
-    assert ack["error"]["code"] == "bad_request"
+    assert ack["error"] == {
+        "code": "bad_request",
+        "message": "Please enter your email address so we can reply.",
+    }
     ack = await visitor.emit("conversation.start", {"name": "Ada", "email": "not-an-email"})
     assert ack["ok"] is False
-    assert ack["error"]["code"] == "bad_request"
+    assert ack["error"] == {
+        "code": "bad_request",
+        "message": "Please enter a valid email address, such as name@example.com.",
+    }
     ack = await visitor.emit("conversation.start", {"name": "Ada", "email": "ada@example.com"})
     assert ack["ok"], ack
 

@@ -69,7 +69,7 @@ async def test_each_file_past_a_limit_fails_alone(start_server: StartServer) -> 
     failed = {f["file"]: f["reason"] for f in report["failed"]}
     assert sorted(failed) == sorted(set(files) - {"good.md"}), failed
     assert "nested" in failed["deep.json"], failed
-    assert "larger than 5 MB" in failed["huge.txt"], failed
+    assert failed["huge.txt"] == "Larger than 5 MB.", failed
     assert "longer than 50,000 characters" in failed["long-line.txt"], failed
     assert "U+0000" in failed["nul.json"], failed
     assert "U+D800" in failed["surrogate.jsonl"], failed

@@ -36,7 +36,7 @@ elif BREAK == "double_assign":
     import server.store.conversations as conversations
     from server.db.schema import conversations as table
 
-    async def assign(self, conversation_id, agent, *, capacity=None):
+    async def assign(self, conversation_id, agent, *, capacity=None, note=None):
         async with self._engine.begin() as conn:
             conv = await self._update(
                 conn,

@@ -1,5 +1,6 @@
 // Admin: the agents table (role, capacity, disable/enable) and the add-agent form.
 import { api } from "../lib/api.js";
+import { askFirst } from "../lib/confirm.js";
 import { h, replace } from "../lib/dom.js";
 import { errorSlot, field, guarded, select } from "./forms.js";
 
@@ -73,7 +74,14 @@ function agentRow(agent, me, reload) {
     }
     patch({ capacity: value }, saveCapacity);
   });
-  toggle.addEventListener("click", () => patch({ disabled: !agent.disabled }, toggle));
+  toggle.addEventListener("click", () => {
+    if (agent.disabled) return patch({ disabled: false }, toggle); // enabling harms nothing: no question
+    askFirst(toggle, {
+      question: `Disable ${agent.name}? They are signed out at once and their open chats go back to the queue.`,
+      confirm: `Disable ${agent.name}`,
+      onConfirm: () => patch({ disabled: true }, toggle),
+    });
+  });
   // Resetting signs the agent out everywhere: it asks once more before it acts.
   const reset = h("button", { type: "button", class: "btn btn-small", text: "Reset password", "data-testid": "agent-reset-password" });
   const confirmReset = h("button", { type: "button", class: "btn btn-small btn-danger", text: "Reset and sign out",

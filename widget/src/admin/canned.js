@@ -1,5 +1,6 @@
 // Admin: canned responses — list, add, edit in place, delete.
 import { api } from "../lib/api.js";
+import { askFirst } from "../lib/confirm.js";
 import { h, replace } from "../lib/dom.js";
 import { errorSlot, field, guarded } from "./forms.js";
 
@@ -49,9 +50,13 @@ function cannedRow(item, reload) {
   function showView() {
     const edit = h("button", { type: "button", class: "btn btn-small", text: "Edit", "data-testid": "canned-edit", onclick: showEdit });
     const del = h("button", { type: "button", class: "btn btn-small btn-danger", text: "Delete", "data-testid": "canned-delete",
-      onclick: async () => {
-        if (await guarded(error, del, () => api("DELETE", url))) await reload();
-      } });
+      onclick: () => askFirst(del, {
+        question: `Delete /${String(item.shortcut).replace(/^\//, "")}?`,
+        confirm: "Delete response",
+        onConfirm: async () => {
+          if (await guarded(error, del, () => api("DELETE", url))) await reload();
+        },
+      }) });
     replace(row,
       h("td", {}, h("code", { "data-testid": "canned-shortcut", text: `/${String(item.shortcut).replace(/^\//, "")}` })),
       h("td", { class: "pre-wrap", "data-testid": "canned-text", text: item.text }),

@@ -1,6 +1,7 @@
 // Admin: the knowledge base the assist suggests from — upload, the article list with preview and
 // delete, and a search that shows what agents would be offered. All article text is shown as text.
 import { api } from "../lib/api.js";
+import { askFirst } from "../lib/confirm.js";
 import { h, replace } from "../lib/dom.js";
 import { renderMarked, sourceLink } from "../lib/passage.js";
 import { assistUnavailable, errorSlot, guarded, unavailableNotice } from "./forms.js";
@@ -78,11 +79,15 @@ function articleRow(article, kb) {
     onclick: () => showPreview(kb.preview, article.id, error) });
   const del = h("button", { type: "button", class: "btn btn-small btn-danger", text: "Delete", "data-testid": "kb-delete",
     "aria-label": `Delete ${article.title || article.id}`,
-    onclick: async () => {
-      if (!(await guarded(error, del, () => api("DELETE", path)))) return;
-      if (kb.preview.dataset.articleId === article.id) hidePreview(kb.preview);
-      await kb.reload();
-    } });
+    onclick: () => askFirst(del, {
+      question: `Delete “${article.title || article.id}” from the knowledge base? Agents will no longer be offered it.`,
+      confirm: "Delete article",
+      onConfirm: async () => {
+        if (!(await guarded(error, del, () => api("DELETE", path)))) return;
+        if (kb.preview.dataset.articleId === article.id) hidePreview(kb.preview);
+        await kb.reload();
+      },
+    }) });
   return h("tr", { "data-testid": "kb-row", "data-article-id": article.id },
     h("td", {}, h("code", { class: "break", text: article.id })),
     h("td", {}, h("div", { "data-testid": "kb-title", text: article.title || "" }),

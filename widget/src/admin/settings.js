@@ -23,7 +23,7 @@ export function settingsSection() {
 }
 
 /**
- * @param {{greeting?: string, color?: string, prechat?: {name?: string, email?: string}, allowed_origins?: string[] | string}} settings
+ * @param {{greeting?: string, color?: string, prechat?: {name?: string, email?: string}, leave_message_email?: string, allowed_origins?: string[] | string}} settings
  */
 function settingsForm(settings) {
   const prechat = settings.prechat || {};
@@ -31,6 +31,7 @@ function settingsForm(settings) {
   const color = h("input", { type: "color", name: "color", value: validColor(settings.color) });
   const name = select("prechat_name", PRECHAT, prechat.name || "off");
   const email = select("prechat_email", PRECHAT, prechat.email || "off");
+  const leaveEmail = select("leave_message_email", PRECHAT, settings.leave_message_email || "required");
   const origins = h("textarea", { name: "allowed_origins", rows: "4", spellcheck: "false",
     placeholder: "https://www.example.com", value: originsToText(settings.allowed_origins) });
   const error = errorSlot();
@@ -41,6 +42,7 @@ function settingsForm(settings) {
     field("Colour", color),
     field("Pre-chat: name", name),
     field("Pre-chat: email", email),
+    field("Leave a message: email", leaveEmail, "Asked when no agent is online, so someone can reply later"),
     h("div", { class: "field field-wide" },
       h("label", { for: "origins", text: "Allowed origins" }),
       Object.assign(origins, { id: "origins" }),
@@ -55,6 +57,7 @@ function settingsForm(settings) {
       greeting: greeting.value.trim(),
       color: color.value,
       prechat: { name: name.value, email: email.value },
+      leave_message_email: leaveEmail.value,
       allowed_origins: origins.value.split(/[\s,]+/).map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean),
     };
     const ok = await guarded(error, submit, async () => {

@@ -74,18 +74,24 @@ export const actionMethods = {
    * Take a conversation from the queue and open it.
    * @param {string} id
    * @param {HTMLButtonElement} button
+   * @param {boolean} [overCapacity] an admin takes it although at capacity (the server records it)
    */
-  async take(id, button) {
+  async take(id, button, overCapacity) {
     button.disabled = true;
-    const ack = await request(this.socket, "conversation.take", { conversation_id: id });
+    /** @type {{conversation_id: string, over_capacity?: boolean}} */
+    const payload = { conversation_id: id };
+    if (overCapacity) payload.over_capacity = true;
+    const ack = await request(this.socket, "conversation.take", payload);
     if (!ack.ok) {
       button.disabled = false;
+      // Said beside the button the agent pressed, not in a toast over the composer.
       const slot = button.parentElement && /** @type {HTMLElement | null} */ (button.parentElement.querySelector(".take-error"));
       if (slot) {
-        slot.textContent = ackError(ack);
+        slot.textContent = `Could not take it: ${ackError(ack)}`;
         slot.hidden = false;
+      } else {
+        this.toast(`Could not take the conversation: ${ackError(ack)}`, "error");
       }
-      this.toast(`Could not take the conversation: ${ackError(ack)}`, "error");
       return;
     }
     const conv = ack.conversation;
@@ -142,6 +148,12 @@ export const actionMethods = {
     const ack = await request(this.socket, "status.set", { status });
     if (ack.ok && ack.agent) {
       this.state.me = { ...this.state.me, ...ack.agent };
+      const open = ack.agent.load || 0;
+      if (status !== "online" && open) {
+        // The server hands them back to the queue after a grace period (docs/protocol.md).
+        const chats = open === 1 ? "Your open chat goes" : `Your ${open} open chats go`;
+        this.toast(`${chats} back to the queue ${status === "away" ? "if you stay away" : "shortly"}: transfer them, or go online again to keep them.`);
+      }
     } else {
       this.state.me.status = previous;
       this.toast(`Could not change status: ${ackError(ack)}`, "error");

@@ -59,6 +59,7 @@ export class ConsoleApp {
     /** @type {Array<ReturnType<typeof setInterval>>} */
     this.timers = [];
     this.sessions = 0;
+    this.ended = false; // the session is over: the sign-in form is (about to be) shown
     this.onVisibility = () => /** @type {App} */ (/** @type {unknown} */ (this)).markOpenSeen();
     this.onKey = (/** @type {KeyboardEvent} */ e) => /** @type {App} */ (/** @type {unknown} */ (this)).onShortcutKey(e);
     this.chime = new Chime();

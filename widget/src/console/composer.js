@@ -6,6 +6,8 @@ const TYPING_THROTTLE_MS = 2000; // at most one typing:true per 2 s
 const TYPING_IDLE_MS = 3000; // typing:false after 3 s without a keystroke
 const MAX_SUGGESTIONS = 8;
 const PLACEHOLDER = "Type a reply… (Enter to send, Shift+Enter for a new line, / for canned responses)";
+// The counter shows from this share of the length limit on.
+const COUNT_FROM = 0.9;
 // A "/word" ending at the caret, at the start of the text or after whitespace.
 const SHORTCUT_RE = /(^|\s)\/([^\s/]*)$/;
 
@@ -39,13 +41,35 @@ export class Composer {
     this.privateToggle = h("input", { type: "checkbox", "data-testid": "private-toggle", onchange: () => this.onPrivateChange() });
     this.sendButton = h("button", { type: "button", class: "btn btn-primary", "data-testid": "send", text: "Send", onclick: () => this.send() });
     this.suggestions = h("ul", { class: "canned-suggestions", "data-testid": "canned-suggestions", role: "listbox", hidden: true });
+    /** @type {number} the server's limit (session.limits), in code points */
+    this.maxLength = Infinity;
+    this.counter = h("span", { class: "composer-count", "data-testid": "composer-count", "aria-live": "polite", hidden: true });
     this.el = h("div", { class: "composer" },
       this.suggestions,
       this.textarea,
       h("div", { class: "composer-bar" },
         h("label", { class: "toggle" }, this.privateToggle, h("span", { text: "Private note" })),
         h("span", { class: "composer-hint", text: "Only agents see private notes" }),
+        this.counter,
         this.sendButton));
+  }
+
+  /** @param {number} max the longest message the server takes */
+  setMaxLength(max) {
+    this.maxLength = max;
+    this.updateCounter();
+  }
+
+  /** Near the limit, show how many characters are left; over it, by how much, and refuse to send. */
+  updateCounter() {
+    const length = [...this.textarea.value.trim()].length; // code points, as the server counts
+    const over = length - this.maxLength;
+    this.counter.hidden = length < this.maxLength * COUNT_FROM;
+    this.counter.classList.toggle("composer-count--over", over > 0);
+    this.counter.textContent = over > 0
+      ? `${over} ${over === 1 ? "character" : "characters"} too long (the limit is ${this.maxLength})`
+      : `${length} / ${this.maxLength}`;
+    return over <= 0;
   }
 
   /** @param {boolean} enabled @param {string} [placeholder] shown when disabled */
@@ -68,6 +92,7 @@ export class Composer {
   set draft(text) {
     this.textarea.value = text || "";
     this.autosize();
+    this.updateCounter();
   }
 
   focus() {
@@ -85,6 +110,7 @@ export class Composer {
     const end = this.textarea.value.length;
     this.textarea.setSelectionRange(end, end);
     this.autosize();
+    this.updateCounter();
     this.closeSuggestions();
     this.noteTyping();
     this.focus();
@@ -96,6 +122,10 @@ export class Composer {
     if (this.textarea.disabled) return;
     const text = this.textarea.value.trim();
     if (!text) return;
+    if (!this.updateCounter()) {
+      this.focus(); // too long: the text stays for the agent to shorten
+      return;
+    }
     this.stopTyping();
     this.handlers.onSend(text, this.privateToggle.checked);
     this.draft = "";
@@ -118,6 +148,7 @@ export class Composer {
 
   onInput() {
     this.autosize();
+    this.updateCounter();
     this.updateSuggestions();
     if (this.textarea.value.trim()) {
       this.noteTyping();

@@ -1,5 +1,6 @@
 // The open conversation: header with actions (transfer, close), the message stream, the visitor's
 // typing indicator and the composer.
+import { askFirst } from "../lib/confirm.js";
 import { h, replace, showError } from "../lib/dom.js";
 import { visitorName } from "./format.js";
 import { Composer } from "./composer.js";
@@ -35,11 +36,28 @@ export class ConversationView {
     this.transferButton = h("button", { type: "button", class: "btn", "data-testid": "transfer-button", text: "Transfer",
       onclick: () => this.transfer() });
     this.closeButton = h("button", { type: "button", class: "btn btn-danger", "data-testid": "close-conversation",
-      text: "Close conversation", onclick: () => this.handlers.onClose() });
+      text: "Close conversation", onclick: () => askFirst(this.closeButton, {
+        question: "Close this conversation? The visitor is told it has ended.",
+        confirm: "Close it",
+        onConfirm: () => this.handlers.onClose(),
+      }) });
     this.notice = h("div", { class: "notice", "data-testid": "conversation-notice", hidden: true });
     this.list = h("div", { class: "messages", role: "log", "aria-live": "polite" });
     this.pendingList = h("div", { class: "messages-pending" });
     this.scroller = h("div", { class: "messages-scroll" }, this.list, this.pendingList);
+    // Follow the newest message until the agent scrolls up. Whatever changes the layout after a
+    // conversation opens (the side panels filling in, a replay arriving, the window resizing) keeps
+    // a follower at the bottom: a transferred chat opens on its transfer note, not above it.
+    this.following = true;
+    this.scroller.addEventListener("scroll", () => {
+      this.following = this.nearBottom();
+    });
+    if (typeof ResizeObserver === "function") {
+      const keep = new ResizeObserver(() => {
+        if (this.following) this.scrollToBottom();
+      });
+      for (const el of [this.scroller, this.list, this.pendingList]) keep.observe(el);
+    }
     this.typing = h("div", { class: "typing", "data-testid": "visitor-typing", hidden: true });
     this.error = h("div", { class: "form-error", role: "alert", "data-testid": "conversation-error", hidden: true });
     this.el = h("section", { class: "conversation", "data-testid": "conversation-view" },
@@ -69,6 +87,9 @@ export class ConversationView {
     this.setTyping(false);
     showError(this.error, "");
     this.transferNote.value = "";
+    for (const asked of this.el.querySelectorAll("[data-testid=confirm]")) asked.remove(); // a question about another chat
+    this.closeButton.hidden = false;
+    this.following = true;
     this.scrollToBottom();
   }
 
@@ -136,7 +157,7 @@ export class ConversationView {
    * @param {Message} msg
    */
   addMessage(msg) {
-    const stick = this.nearBottom();
+    const stick = this.following || this.nearBottom();
     if (msg.client_id) this.removePending(msg.client_id);
     const el = messageElement(msg, { meId: this.meId });
     const after = [...this.list.children].find((c) => Number(c.getAttribute("data-seq")) > msg.seq);
@@ -167,7 +188,7 @@ export class ConversationView {
 
   /** @param {boolean} typing @param {string} [name] */
   setTyping(typing, name) {
-    const stick = this.nearBottom();
+    const stick = this.following || this.nearBottom();
     this.typing.hidden = !typing;
     this.typing.textContent = typing ? `${name || "The visitor"} is typing…` : "";
     if (stick) this.scrollToBottom();
@@ -190,6 +211,7 @@ export class ConversationView {
   }
 
   scrollToBottom() {
+    this.following = true;
     this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 }

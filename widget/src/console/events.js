@@ -2,6 +2,7 @@
 // (session, queue, assignments, conversation updates, messages, resyncs, typing, visitors, the
 // team, assist suggestions).
 import { api } from "../lib/api.js";
+import { currentAgent } from "../lib/auth.js";
 import { visitorName } from "./format.js";
 import { connectAgent } from "./socket.js";
 
@@ -20,8 +21,10 @@ export const eventMethods = {
     this.socket = socket;
     socket.on("connect", () => this.setBanner(""));
     socket.on("disconnect", (reason) => {
-      if (reason !== "io client disconnect") this.setBanner("Connection lost. Reconnecting…");
+      if (reason === "io server disconnect") this.onServerDisconnect();
+      else if (reason !== "io client disconnect") this.setBanner("Connection lost. Reconnecting…");
     });
+    socket.on("signed_out", (d) => this.endSession(d && d.message));
     socket.on("connect_error", (err) => this.onConnectError(err));
     socket.on("session", (d) => this.onSession(d));
     socket.on("queue.updated", (d) => this.onQueueUpdated(d));
@@ -36,6 +39,9 @@ export const eventMethods = {
     socket.on("assist.suggestions", (d) => this.onAssistSuggestions(d));
     socket.on("read.updated", (d) => this.onReadUpdated(d));
     socket.on("preferences.updated", (d) => this.onPreferencesUpdated(d));
+    socket.on("canned.updated", (d) => {
+      this.state.canned = (d && d.canned) || [];
+    });
   },
 
   /**
@@ -48,11 +54,39 @@ export const eventMethods = {
       return;
     }
     if (err && err.message === "unauthorized") {
-      this.shutdown();
-      this.onSignedOut("Your session has ended. Please sign in again.");
+      this.endSession();
       return;
     }
     this.setBanner(`The server refused the connection (${(err && err.message) || "unknown error"}).`);
+  },
+
+  /**
+   * The server closed our connection (a Socket.IO client does not reconnect by itself then): with
+   * no session left, back to the sign-in form; else (a server shutting down) connect again.
+   */
+  async onServerDisconnect() {
+    if (this.ended) return;
+    this.setBanner("Connection lost. Reconnecting…");
+    let agent;
+    try {
+      agent = await currentAgent();
+    } catch (e) {
+      agent = undefined; // unreachable: try the socket again, its retries take over
+    }
+    if (this.ended) return;
+    if (agent === null) this.endSession();
+    else this.socket.connect();
+  },
+
+  /**
+   * The session is over: stop, and show the sign-in form with why.
+   * @param {string} [notice]
+   */
+  endSession(notice) {
+    if (this.ended) return;
+    this.ended = true;
+    this.shutdown();
+    this.onSignedOut(notice || "Your session has ended. Please sign in again.");
   },
 
   async loadCanned() {
@@ -73,6 +107,7 @@ export const eventMethods = {
     if (this.sessions > 1) this.loadCanned(); // an admin may have changed them while we were away
     this.state.applySession(data);
     this.notifyPanel.setPreferences(this.state.preferences);
+    if (data.limits && data.limits.max_message_length) this.view.composer.setMaxLength(data.limits.max_message_length);
     this.renderMe();
     this.renderLists();
     this.view.setTargets(this.state.transferTargets());
@@ -185,6 +220,7 @@ export const eventMethods = {
     this.state.setAgents(agents || []);
     this.renderMe();
     this.sidebar.renderTeam(this.state);
+    this.sidebar.renderQueue(this.state); // my load may have changed what Take offers
     this.view.setTargets(this.state.transferTargets());
   },
 };

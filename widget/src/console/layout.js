@@ -22,7 +22,7 @@ const STATUSES = ["online", "away", "offline"];
  */
 export const layoutMethods = {
   buildLayout() {
-    this.sidebar = new Sidebar({ onOpen: (id) => this.openConversation(id), onTake: (id, b) => this.take(id, b) });
+    this.sidebar = new Sidebar({ onOpen: (id) => this.openConversation(id), onTake: (id, b, over) => this.take(id, b, over) });
     this.view = new ConversationView({
       onSend: (text, isPrivate) => this.sendMessage(text, isPrivate),
       onTyping: (typing) => this.sendTyping(typing),

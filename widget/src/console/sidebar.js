@@ -4,7 +4,7 @@ import { formatElapsed, visitorName } from "./format.js";
 
 /** Renders the lists; the controller calls the render methods whenever the data changes. */
 export class Sidebar {
-  /** @param {{onOpen: (id: string) => void, onTake: (id: string, button: HTMLButtonElement) => void}} handlers */
+  /** @param {{onOpen: (id: string) => void, onTake: (id: string, button: HTMLButtonElement, overCapacity: boolean) => void}} handlers */
   constructor(handlers) {
     this.handlers = handlers;
     this.mine = h("ul", { class: "conv-list", "data-testid": "my-conversations" });
@@ -12,9 +12,10 @@ export class Sidebar {
     this.team = h("ul", { class: "team-list", "data-testid": "team" });
     this.mineCount = h("span", { class: "count" });
     this.queueCount = h("span", { class: "count" });
+    this.capacityNote = h("p", { class: "capacity-note", "data-testid": "capacity-note", hidden: true });
     this.el = h("aside", { class: "sidebar" },
       h("section", {}, h("h2", {}, "My conversations", this.mineCount), this.mine),
-      h("section", {}, h("h2", {}, "Queue", this.queueCount), this.queue),
+      h("section", {}, h("h2", {}, "Queue", this.queueCount), this.capacityNote, this.queue),
       h("section", {}, h("h2", { text: "Team" }), this.team));
   }
 
@@ -56,6 +57,16 @@ export class Sidebar {
   /** @param {import("./state.js").ConsoleState} state */
   renderQueue(state) {
     this.queueCount.textContent = String(state.queue.length);
+    // Whether a take would be over capacity, shown before the click (admins may, and it is recorded).
+    const me = state.me;
+    const load = (me && me.load) || 0;
+    const capacity = me && me.capacity ? me.capacity : Infinity;
+    const full = load >= capacity;
+    const admin = !!me && me.role === "admin";
+    this.capacityNote.hidden = !full;
+    this.capacityNote.textContent = full
+      ? `You are at your capacity (${load} of ${capacity} chats)${admin ? ": as an admin you may still take one." : ". Close a chat to take another."}`
+      : "";
     if (!state.queue.length) {
       replace(this.queue, h("li", { class: "empty", text: "Nobody is waiting" }));
       return;
@@ -74,9 +85,13 @@ export class Sidebar {
       // Read it before taking it: the transcript page follows it live while it waits.
       h("a", { class: "btn btn-small btn-ghost", "data-testid": "preview", text: "Preview", target: "_blank", rel: "noopener",
         href: `/console/transcripts/${encodeURIComponent(c.id)}`, "aria-label": `Preview the chat with ${visitorName(c.visitor)}` }),
-      h("button", { type: "button", class: "btn btn-small btn-primary", "data-testid": "take", text: "Take",
+      h("button", {
+        type: "button", class: "btn btn-small btn-primary", "data-testid": "take",
+        text: full ? (admin ? "Take over capacity" : "At capacity") : "Take",
+        disabled: full && !admin,
+        title: full ? `You hold ${load} of ${capacity} chats` : "",
         onclick: (/** @type {MouseEvent} */ e) =>
-          this.handlers.onTake(c.id, /** @type {HTMLButtonElement} */ (e.currentTarget)) })))));
+          this.handlers.onTake(c.id, /** @type {HTMLButtonElement} */ (e.currentTarget), full && admin) })))));
   }
 
   /** @param {import("./state.js").ConsoleState} state */

@@ -86,7 +86,8 @@ export class ConsoleState {
   /**
    * Take in a `session` event: the agent, their conversations, the queue and the team.
    * @param {{agent: Agent, conversations?: Conversation[], queue?: Conversation[], agents?: Agent[],
-   *          reads?: ReadState[], preferences?: Preferences}} data
+   *          reads?: ReadState[], preferences?: Preferences,
+   *          limits?: {max_message_length?: number}}} data
    */
   applySession(data) {
     this.me = data.agent;

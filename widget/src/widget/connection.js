@@ -15,6 +15,7 @@ import { pump } from "./outbox.js";
  * @property {string} token
  * @property {import("./state.js").Conversation | null} conversation
  * @property {import("./state.js").Settings} settings
+ * @property {{max_message_length?: number}} [limits]
  */
 
 /**
@@ -24,6 +25,7 @@ import { pump } from "./outbox.js";
  */
 function onSession(w, s) {
   saveToken(s.token);
+  if (s.limits && s.limits.max_message_length) w.maxLength = s.limits.max_message_length;
   applySettings(w, s.settings);
   const c = s.conversation;
   const conv = w.conv;

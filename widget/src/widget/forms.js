@@ -1,12 +1,13 @@
 // Starting a chat: the composer's first message, the pre-chat fields and the leave-a-message form
 // shown when no agent is online.
 import { request } from "../lib/ack.js";
-import { page, timezone } from "./socket.js";
-import { PRECHAT_FIELDS, live, prechatMode } from "./state.js";
+import { uuid4 } from "../lib/text.js";
+import { page, rememberLeftMessage, timezone } from "./socket.js";
+import { PRECHAT_FIELDS, fieldMode, live } from "./state.js";
 import { applySettings, render } from "./screen.js";
-import { adopt, reset, setConv } from "./sync.js";
+import { adopt, ingest, reset, setConv } from "./sync.js";
 import { queueText } from "./outbox.js";
-import { grow, stopTyping } from "./typing.js";
+import { fits, grow, stopTyping } from "./typing.js";
 
 /** @typedef {import("./state.js").WidgetState} WidgetState */
 
@@ -57,12 +58,12 @@ function readFields(w, form) {
   /** @type {{name?: string, email?: string}} */
   const fields = {};
   for (const name of PRECHAT_FIELDS) {
-    const mode = prechatMode(w, name);
+    const mode = fieldMode(w, name, form === w.v.offline);
     if (mode === "off") continue;
     const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
     const value = input.value.trim();
     if (!value && mode === "required") {
-      formError(form, `Please enter your ${name}.`);
+      formError(form, name === "email" ? "Please enter your email address so we can reply." : "Please enter your name.");
       input.focus();
       return null;
     }
@@ -73,25 +74,36 @@ function readFields(w, form) {
 }
 
 /**
- * conversation.start; errors (bad_request: a missing field, a bad email) show on `form`.
+ * conversation.start with the visitor's first message, stored before any agent joins (so the
+ * chat reads in the order it happened); errors (a missing field, a bad email) show on `form`.
+ * Returns whether it started.
  * @param {WidgetState} w
  * @param {{name?: string, email?: string}} fields
  * @param {HTMLFormElement} form
+ * @param {string} text the first message
  */
-async function start(w, fields, form) {
+async function start(w, fields, form, text) {
   if (!w.socket.connected) {
     formError(form, "Connecting… please try again in a moment.");
     return false;
   }
+  // A retry of the same text keeps its client_id: the server stores it once.
+  if (!w.first || w.first.text !== text) w.first = { client_id: uuid4(), text };
+  const leaveMessage = form === w.v.offline;
   w.starting = true;
-  const res = await request(w.socket, "conversation.start", { ...fields, page: page(), timezone: timezone() });
+  const res = await request(w.socket, "conversation.start", {
+    ...fields, page: page(), timezone: timezone(), message: w.first, ...(leaveMessage ? { leave_message: true } : {}),
+  });
   w.starting = false;
   if (!res.ok) {
     formError(form, res.error.message || res.error.code);
     return false;
   }
+  w.first = null;
   if (w.conv && w.conv.id === res.conversation.id) setConv(w, res.conversation);
   else adopt(w, res.conversation);
+  if (leaveMessage) rememberLeftMessage(res.conversation.id, fields.email || null);
+  if (res.message) ingest(w, res.message);
   return true;
 }
 
@@ -103,15 +115,18 @@ export async function send(w) {
   const v = w.v;
   const text = v.composer.value.trim();
   if (!text || w.starting) return;
+  if (!fits(w)) return; // too long: the text stays for the visitor to shorten
   stopTyping(w);
-  if (!live(w)) {
+  const starting = !live(w);
+  if (starting) {
     const fields = readFields(w, v.prechat);
-    if (!fields || !(await start(w, fields, v.prechat))) return;
+    if (!fields || !(await start(w, fields, v.prechat, text))) return;
   }
   // Keep whatever was typed while the chat was starting.
   if (v.composer.value.trim() === text) v.composer.value = "";
   grow(w);
-  queueText(w, text);
+  fits(w);
+  if (!starting) queueText(w, text);
 }
 
 /**
@@ -129,11 +144,11 @@ export async function leaveMessage(w, e) {
     formError(v.offline, "Please write a message.");
     return v.offlineText.focus();
   }
-  if (!(await start(w, fields, v.offline))) return;
+  if (!(await start(w, fields, v.offline, text))) return;
   v.offlineText.value = "";
   w.offline = false;
   w.thanked = true;
-  queueText(w, text);
+  w.leftEmail = fields.email || null;
   render(w);
 }
 

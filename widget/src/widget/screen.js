@@ -1,7 +1,8 @@
 // What the widget shows, drawn from its state into the DOM built by view.js: the status line,
 // which form is visible, the brand colour, scrolling, the unread badge, the connection notice and
 // the agent's typing indicator.
-import { PRECHAT_FIELDS, live, prechatMode } from "./state.js";
+import { PRECHAT_FIELDS, fieldMode, live } from "./state.js";
+import { LEFT_STATUS, THANKS } from "./view.js";
 
 /** @typedef {import("./state.js").WidgetState} WidgetState */
 
@@ -41,12 +42,17 @@ export function render(w) {
   const fresh = !conv;
   const closed = !!conv && conv.status === "closed";
   const leaveMessage = fresh && w.offline;
-  v.status.textContent = statusText(conv);
-  v.prechat.hidden = !fresh || leaveMessage || (prechatMode(w, "name") === "off" && prechatMode(w, "email") === "off");
+  const left = w.thanked && !!conv && conv.status === "queued";
+  // A left message says one thing: received, and how we will answer (never a place in line).
+  v.status.textContent = left ? LEFT_STATUS : statusText(conv);
+  v.notice.textContent = w.leftEmail
+    ? `Thanks — we have your message and will reply to ${w.leftEmail}, or here if someone is free while you are on this page.`
+    : THANKS;
+  v.prechat.hidden = !fresh || leaveMessage || (fieldMode(w, "name", false) === "off" && fieldMode(w, "email", false) === "off");
   v.offline.hidden = !leaveMessage;
   v.footer.hidden = closed || leaveMessage;
   v.ended.hidden = !closed;
-  v.notice.hidden = !(w.thanked && conv && conv.status === "queued");
+  v.notice.hidden = !left;
   if (!live(w)) showTyping(w, null);
 }
 
@@ -69,12 +75,15 @@ export function applySettings(w, next) {
   for (const form of [v.prechat, v.offline]) {
     for (const name of PRECHAT_FIELDS) {
       const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
-      const mode = prechatMode(w, name);
+      const mode = fieldMode(w, name, form === v.offline);
       /** @type {HTMLElement} */ (input.parentNode).hidden = mode === "off"; // its label
       input.required = mode === "required";
       input.placeholder = mode === "required" ? "Required" : "Optional";
     }
   }
+  v.offlineIntro.textContent = fieldMode(w, "email", true) === "off"
+    ? "No one is available right now. Leave a message and we'll reply here."
+    : "No one is available right now. Leave a message and we'll reply by email.";
   render(w);
 }
 

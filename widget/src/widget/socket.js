@@ -3,6 +3,7 @@
 import { io } from "socket.io-client";
 
 const TOKEN_KEY = "tandem.visitor_token";
+const LEFT_KEY = "tandem.left_message";
 
 // localStorage throws in some privacy modes and sandboxed frames: fall back to this page's memory.
 /** @type {string | null} */
@@ -28,6 +29,44 @@ export function saveToken(token) {
     else localStorage.removeItem(TOKEN_KEY);
   } catch (e) {
     // memoryToken keeps it for this page.
+  }
+}
+
+/** @type {string | null} */
+let memoryLeft = null;
+
+/**
+ * Remember that conversation `id` was a message left while no one was available (and the email
+ * to reply to), so a reload still says so instead of a place in line.
+ * @param {string} id
+ * @param {string | null} email
+ */
+export function rememberLeftMessage(id, email) {
+  memoryLeft = JSON.stringify({ id, email });
+  try {
+    localStorage.setItem(LEFT_KEY, memoryLeft);
+  } catch (e) {
+    // memoryLeft keeps it for this page.
+  }
+}
+
+/**
+ * Whether conversation `id` was a left message: null if not, else the email given (or "").
+ * @param {string} id
+ * @returns {string | null}
+ */
+export function leftMessageEmail(id) {
+  let raw = memoryLeft;
+  try {
+    raw = localStorage.getItem(LEFT_KEY) || memoryLeft;
+  } catch (e) {
+    // memoryLeft it is.
+  }
+  try {
+    const left = raw ? JSON.parse(raw) : null;
+    return left && left.id === id ? left.email || "" : null;
+  } catch (e) {
+    return null;
   }
 }
 

@@ -19,6 +19,7 @@ export const PRECHAT_FIELDS = /** @type {const} */ (["name", "email"]);
  * @property {string} greeting
  * @property {string} color
  * @property {{name?: PrechatMode, email?: PrechatMode}} prechat
+ * @property {PrechatMode} [leave_message_email] the email on the leave-a-message form
  * @property {boolean} agents_online
  */
 /**
@@ -67,11 +68,16 @@ export class WidgetState {
     this.starting = false; // forms.js
     this.offline = false; // forms.js: show the leave-a-message form (decided when the panel opens)
     this.thanked = false; // forms.js, sync.js: a left message is waiting: say so until an agent picks it up
+    /** @type {string | null} forms.js, sync.js: the email a left message will be answered at */
+    this.leftEmail = null;
+    /** @type {{client_id: string, text: string} | null} forms.js: the first message, sent with conversation.start */
+    this.first = null;
     this.isOpen = false; // chat.js
     this.unread = 0; // screen.js
     this.atBottom = true; // screen.js
     this.scrollQueued = false; // screen.js
     this.typingSentAt = 0; // typing.js
+    this.maxLength = Infinity; // connection.js: the server's limit (session.limits), in code points
     /** @type {ReturnType<typeof setTimeout> | undefined} typing.js */
     this.idleTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} screen.js */
@@ -96,4 +102,21 @@ export function live(w) {
  */
 export function prechatMode(w, name) {
   return (w.settings.prechat && w.settings.prechat[name]) || "off";
+}
+
+const MODES = /** @type {const} */ (["off", "optional", "required"]);
+
+/**
+ * How a form asks for field `name`: the pre-chat mode, and on the leave-a-message form the
+ * stricter of that and the form's own email mode (required unless the admin says otherwise).
+ * @param {WidgetState} w
+ * @param {"name" | "email"} name
+ * @param {boolean} leaveMessage
+ * @returns {PrechatMode}
+ */
+export function fieldMode(w, name, leaveMessage) {
+  const mode = prechatMode(w, name);
+  if (!leaveMessage || name !== "email") return mode;
+  const own = w.settings.leave_message_email || "required";
+  return MODES.indexOf(own) > MODES.indexOf(mode) ? own : mode;
 }

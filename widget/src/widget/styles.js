@@ -42,6 +42,8 @@ textarea{resize:none}
 .ended{padding:12px;text-align:center;border-top:1px solid #e5e7eb}
 .composer{display:flex;gap:8px;align-items:flex-end;padding:10px 12px;border-top:1px solid #e5e7eb}
 .composer textarea{flex:1;max-height:120px}
+.count{padding:0 12px 8px;font-size:12px;color:#4b5563;text-align:right}
+.count.over{color:#b91c1c;font-weight:600}
 @media (max-width:480px){
 .panel{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0}
 .open .launcher{display:none}

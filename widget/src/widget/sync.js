@@ -6,6 +6,7 @@ import { messageEl, setState } from "./view.js";
 import { live } from "./state.js";
 import { addUnread, render, scrollDown, showTyping } from "./screen.js";
 import { stopTyping } from "./typing.js";
+import { leftMessageEmail } from "./socket.js";
 
 /** @typedef {import("./state.js").WidgetState} WidgetState */
 /** @typedef {import("./state.js").Conversation} Conversation */
@@ -36,7 +37,9 @@ export function reset(w, c) {
   w.conv = null;
   w.stream = new Stream();
   w.shown.clear();
-  w.thanked = false;
+  const email = c ? leftMessageEmail(c.id) : null;
+  w.thanked = email !== null;
+  w.leftEmail = email || null;
   w.v.messages.replaceChildren(...w.pending.map((p) => p.el));
   if (c) setConv(w, c);
   else render(w);

@@ -13,6 +13,7 @@ const TYPING_IDLE_MS = 3000;
  */
 export function typed(w) {
   grow(w);
+  fits(w);
   if (!live(w)) return;
   if (!w.v.composer.value.trim()) return stopTyping(w);
   const now = Date.now();
@@ -43,4 +44,20 @@ export function grow(w) {
   const composer = w.v.composer;
   composer.style.height = "auto";
   composer.style.height = `${Math.min(composer.scrollHeight + 2, 120)}px`;
+}
+
+/**
+ * Near the length limit show how much is used; over it, by how much. Whether the text fits.
+ * @param {WidgetState} w
+ */
+export function fits(w) {
+  const count = w.v.count;
+  const length = [...w.v.composer.value.trim()].length; // code points, as the server counts
+  const over = length - w.maxLength;
+  count.hidden = length < w.maxLength * 0.9;
+  count.classList.toggle("over", over > 0);
+  count.textContent = over > 0
+    ? `${over} ${over === 1 ? "character" : "characters"} too long (the limit is ${w.maxLength})`
+    : `${length} / ${w.maxLength}`;
+  return over <= 0;
 }

@@ -6,7 +6,8 @@ import { CSS } from "./styles.js";
 
 /** @typedef {import("../lib/types.js").Message} Message */
 
-export const THANKS = "Thanks — we'll reply here as soon as an agent is available.";
+export const THANKS = "Thanks — we have your message and will reply here as soon as someone is available.";
+export const LEFT_STATUS = "Message received";
 const STATE_LABELS = { sending: "Sending…", sent: "Sent", error: "Not sent" };
 
 /**
@@ -41,14 +42,15 @@ function chatIcon() {
 function buildForms() {
   const formError = () => h("p", hook("form-error", { class: "err", role: "alert" }));
   const offlineText = h("textarea", hook("offline-message", { name: "message", rows: "4" }));
+  const offlineIntro = h("p", hook("offline-intro"), "No one is available right now. Leave a message and we'll reply by email.");
   const offline = h("form", hook("offline", { class: "form", novalidate: true, hidden: true }),
-    h("p", {}, "No one is available right now. Leave a message and we'll reply here."),
+    offlineIntro,
     field("name", "text", "Name"), field("email", "email", "Email"),
     h("label", { class: "field" }, "Message", offlineText),
     formError(), h("button", hook("offline-send", { class: "btn", type: "submit" }), "Send message"));
   const prechat = h("form", hook("prechat", { class: "form", novalidate: true, hidden: true }),
     field("name", "text", "Name"), field("email", "email", "Email"), formError());
-  return { offlineText, offline, prechat };
+  return { offlineText, offlineIntro, offline, prechat };
 }
 
 /**
@@ -67,21 +69,22 @@ export function buildView(shadow) {
   const messages = h("div", hook("messages", { role: "log", "aria-live": "polite" }));
   const notice = h("p", hook("notice", { class: "sys", hidden: true }), THANKS);
   const typing = h("div", hook("typing", { class: "typing", hidden: true }));
-  const { offlineText, offline, prechat } = buildForms();
+  const { offlineText, offlineIntro, offline, prechat } = buildForms();
   const scroll = h("div", { class: "scroll" }, greetingRow, messages, notice, typing, offline);
   const restart = h("button", hook("restart", { class: "btn", type: "button" }), "Start a new chat");
   const ended = h("div", hook("ended", { class: "ended", hidden: true }), restart);
   const composer = h("textarea", hook("composer", { rows: "1", placeholder: "Type your message…", "aria-label": "Message" }));
   const send = h("button", hook("send", { class: "send", type: "button" }), "Send");
+  const count = h("div", hook("count", { class: "count", "aria-live": "polite", hidden: true }));
   const footer = h("div", { class: "composer" }, composer, send);
   const panel = h("section", hook("panel", { class: "panel", role: "dialog", "aria-label": "Chat", hidden: true }),
     h("header", {}, h("div", { class: "title" }, "Chat with us"), status, close),
-    conn, scroll, prechat, ended, footer);
+    conn, scroll, prechat, ended, footer, count);
   const root = h("div", { class: "root" }, panel, launcher);
   adoptStyles(shadow);
   shadow.append(root);
   return { unread, launcher, status, close, conn, greeting, greetingRow, messages, notice, typing,
-    offlineText, offline, scroll, prechat, restart, ended, composer, send, footer, panel, root };
+    offlineText, offlineIntro, offline, scroll, prechat, restart, ended, composer, send, footer, count, panel, root };
 }
 
 /**
