@@ -98,6 +98,14 @@ async def test_the_console_passes_axe(server: Running, browser: Browser, axe_sou
         await page.locator("[data-testid=conversation-item]").click()
         await expect(page.locator("[data-testid=composer]")).to_be_visible()
         await assert_accessible(page, f"the console at {width} px with a conversation open")
+        if width == 1440:
+            await page.click("[data-testid=history-link]")
+            await expect(page.locator("[data-testid=history-item]")).to_have_count(1)
+            await assert_accessible(page, "the history")
+            await page.fill("[data-testid=history-search]", "there")
+            await page.press("[data-testid=history-search]", "Enter")
+            await expect(page.locator("[data-testid=hit-text]")).to_have_text(["Hi there"])
+            await assert_accessible(page, "the history's search results")
         if width == 1024:
             await page.click("[data-testid=panel-toggle-visitor]")
             await assert_accessible(page, "the console's visitor drawer")

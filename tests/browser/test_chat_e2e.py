@@ -30,11 +30,12 @@ async def sign_in(console: Page, server: Running, email: str) -> None:
     await console.click("[data-testid=login-form] [type=submit]")
     await expect(console.locator("[data-testid=status-select]")).to_be_visible()
     await console.select_option("[data-testid=status-select]", "online")
-    for _ in range(50):
-        if await server.chat.router.agents_online():
+    for _ in range(50):  # this agent, not any: another may be online already
+        agent = await server.chat.stores.agents.by_email(email)
+        if agent is not None and agent.status == "online":
             return
         await console.wait_for_timeout(100)
-    raise AssertionError("the agent never came online")
+    raise AssertionError(f"{email} never came online")
 
 
 async def console_and_shop(

@@ -346,8 +346,11 @@ async def test_each_shortcut_does_its_action(
     await keys.press("Escape")
     await expect(help_overlay).to_be_hidden()
 
-    # Close the open conversation.
+    # Close the open conversation: the shortcut presses Close, which asks first (as a click does).
     await keys.press("Alt+c")
+    confirm = view.locator("[data-testid=confirm]")
+    await expect(confirm).to_contain_text("Close this conversation?")
+    await confirm.locator("[data-testid=confirm-yes]").click()
     closed = await ada.recv_until("conversation.updated", lambda c: c["status"] == "closed")
     assert closed["id"] == ada_conv
     await expect(view.locator(".badge")).to_have_text("closed")
