@@ -61,6 +61,9 @@ async def default_assist(engine: AsyncEngine) -> AssistPort:
 
 # How long stopping waits for clients' connections to close (see _disconnect_clients).
 DISCONNECT_SECONDS = 5.0
+# How long aiohttp then waits for requests still being handled (its default is 60 s): every
+# client was told to go, so a handler still running after this is stuck, not busy.
+SHUTDOWN_SECONDS = 10.0
 
 
 class AssistMissing(RuntimeError):

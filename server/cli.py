@@ -74,7 +74,7 @@ def serve(workers: int, worker_of: int | None) -> None:
 
 
 def _serve(settings: Settings, *, reuse_port: bool) -> None:
-    from server.app import create_app
+    from server.app import SHUTDOWN_SECONDS, create_app
     from server.db.exclusive import DatabaseInUse
 
     app = create_app(settings)
@@ -95,6 +95,7 @@ def _serve(settings: Settings, *, reuse_port: bool) -> None:
             print=lambda _banner: log.info("Tandem serving on %s", url),
             access_log=None,
             loop=_event_loop(),
+            shutdown_timeout=SHUTDOWN_SECONDS,
         )
     except DatabaseInUse as error:
         raise click.ClickException(str(error)) from None

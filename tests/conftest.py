@@ -15,7 +15,7 @@ import pytest
 import redis.asyncio
 from aiohttp import web
 
-from server.app import SIO, create_app
+from server.app import SHUTDOWN_SECONDS, SIO, create_app
 from server.chat.assist_port import AssistFactory
 from server.chat.context import ChatContext
 from server.cluster.fanout import ClusterManager
@@ -135,7 +135,8 @@ async def start_server(tmp_path: Path, layout: str) -> AsyncIterator[StartServer
 
     async def serve(settings: Settings, assist_factory: AssistFactory | None) -> tuple[str, web.Application]:
         app = create_app(settings) if assist_factory is None else create_app(settings, assist_factory)
-        runner = web.AppRunner(app)
+        # As `tandem serve`: clients are disconnected first, so what is left after 10 s is stuck.
+        runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_SECONDS)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         runners.append(runner)

@@ -18,6 +18,8 @@ Everything else goes through SQLAlchemy as before; both paths see one database.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -32,6 +34,10 @@ from sqlalchemy.util import greenlet_spawn
 from common.db.engine import is_sqlite, sqlite_path
 
 Row = dict[str, Any]
+
+log = logging.getLogger("tandem.db")
+# How long closing waits for PostgreSQL connections in use (see PostgresFast.close).
+CLOSE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,13 @@ class PostgresFast:
             yield _PostgresTransaction(conn, self._statements)
 
     async def close(self) -> None:
-        await self._pool.close()
+        # Bounded: close() waits for every connection to come back, and one held by a task that
+        # never returns it (or whose database was dropped) would hold up the server's shutdown;
+        # asyncpg terminates the pool when close() is cancelled.
+        try:
+            await asyncio.wait_for(self._pool.close(), CLOSE_SECONDS)
+        except TimeoutError:
+            log.warning("PostgreSQL connections still busy after %s s; closed them anyway", CLOSE_SECONDS)
 
 
 async def open_fast(engine: AsyncEngine) -> Fast:
