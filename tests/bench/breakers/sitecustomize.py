@@ -13,7 +13,9 @@ import os
 BREAK = os.environ.get("TANDEM_BREAK", "")
 
 if BREAK == "drop_emits":
-    # Every third live message to an agent goes nowhere, and nothing tells the agent to resync.
+    # After the first five, live messages to agents go nowhere, and nothing tells them to resync:
+    # with no later message to show the gap, what they missed stays missed (dropping only some,
+    # a later one could reveal each gap to the client, which then syncs: a flaky demonstration).
     import dataclasses
 
     import server.chat.broadcast as broadcast
@@ -22,7 +24,7 @@ if BREAK == "drop_emits":
     _count = itertools.count()
 
     async def message(self, conv, message, skip_sid=None):
-        if conv.agent_id is not None and next(_count) % 3 == 2:
+        if conv.agent_id is not None and next(_count) >= 5:
             conv = dataclasses.replace(conv, agent_id=None)  # the visitor still gets it
         await _message(self, conv, message, skip_sid)
 
