@@ -24,6 +24,14 @@ async def start_with_clock(start_server: StartServer) -> tuple[Running, Clock]:
     return server, clock
 
 
+async def alice_in_a_chat(start_server: StartServer) -> tuple[Running, Clock, Peer, Peer, str]:
+    """A server on the test's clock, and Alice online in a chat routed to her."""
+    server, clock = await start_with_clock(start_server)
+    alice = await server.agent("Alice")
+    visitor, conv = await routed_chat(alice, server)
+    return server, clock, alice, visitor, conv
+
+
 async def sweep_at(server: Running, clock: Clock, at: float, agent: Peer) -> None:
     """Move the clock to ``at`` and sweep; then every event of the sweep has reached ``agent``."""
     clock.now = at
@@ -76,9 +84,7 @@ async def test_going_offline_hands_chats_back_to_the_front_after_the_grace(start
 
 
 async def test_away_hands_chats_back_after_the_away_period(start_server: StartServer) -> None:
-    server, clock = await start_with_clock(start_server)
-    alice = await server.agent("Alice")
-    visitor, conv = await routed_chat(alice, server)
+    server, clock, alice, visitor, conv = await alice_in_a_chat(start_server)
 
     said = clock.now
     assert (await alice.emit("status.set", {"status": "away"}))["ok"]
@@ -94,9 +100,7 @@ async def test_away_hands_chats_back_after_the_away_period(start_server: StartSe
 
 
 async def test_online_again_in_time_keeps_the_chats(start_server: StartServer) -> None:
-    server, clock = await start_with_clock(start_server)
-    alice = await server.agent("Alice")
-    visitor, conv = await routed_chat(alice, server)
+    server, clock, alice, visitor, conv = await alice_in_a_chat(start_server)
 
     said = clock.now
     assert (await alice.emit("status.set", {"status": "offline"}))["ok"]
@@ -109,9 +113,7 @@ async def test_online_again_in_time_keeps_the_chats(start_server: StartServer) -
 
 async def test_offline_agent_who_reconnects_still_hands_back(start_server: StartServer) -> None:
     """A reload of the console does not reset the period of an agent who said they are offline."""
-    server, clock = await start_with_clock(start_server)
-    alice = await server.agent("Alice")
-    visitor, conv = await routed_chat(alice, server)
+    server, clock, alice, visitor, conv = await alice_in_a_chat(start_server)
     said = clock.now
     assert (await alice.emit("status.set", {"status": "offline"}))["ok"]
     await alice.close()
