@@ -3,22 +3,12 @@ a conversation (deleting an article: tests/browser/test_assist_e2e.py). Real Chr
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
+from tests.browser.test_assist_e2e import admin_page
 from tests.browser.test_chat_e2e import sign_in
-from tests.conftest import PASSWORD, Running
+from tests.conftest import Running
 from tests.peers import Peer
-
-
-async def admin_page(browser: Browser, server: Running) -> Page:
-    admin = await server.add_agent("Margaret", role="admin")
-    page = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
-    await page.goto(server.url + "/admin")
-    await page.fill("[data-testid=login-form] [name=email]", admin["email"])
-    await page.fill("[data-testid=login-form] [name=password]", PASSWORD)
-    await page.click("[data-testid=login-form] [type=submit]")
-    await expect(page.locator("[data-testid=agent-row]").first).to_be_visible()
-    return page
 
 
 async def test_disabling_an_agent_asks_first(server: Running, browser: Browser) -> None:
